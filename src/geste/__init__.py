@@ -1,0 +1,1 @@
+"""geste: software for an image-guided spine and joint procedure centre."""

@@ -1,0 +1,160 @@
+"""The `geste` command.
+
+`check` and `triage` run the pure rules engine and never import Django (fast start-up);
+every other subcommand sets Django up first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+DEMO_LOGINS = [
+    ("admin", "administrateur·rice"),
+    ("accueil1", "secrétaire d'accueil"),
+    ("manip1", "manipulateur·rice"),
+    ("radio1", "radiologue"),
+    ("patient1", "patiente (Alice)"),
+    ("patient2", "patient (Bob)"),
+]
+DEMO_PASSWORD = "geste-demo"  # noqa: S105 - demo data only, printed on purpose
+
+
+def _django_setup(*, debug: bool | None = None) -> None:
+    if debug is not None:
+        os.environ.setdefault("GESTE_DEBUG", "1" if debug else "0")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geste.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(args: list[str]) -> None:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["geste manage", *args])
+
+
+def _serve(host: str, port: int, workers: int, *, reload: bool = False) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from geste.wsgi import application
+
+    class _App(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", 4)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("timeout", 60)
+            self.cfg.set("accesslog", None)  # access logs carry patient ids in paths: off
+            self.cfg.set("reload", reload)
+
+        def load(self) -> object:
+            return application
+
+    _App().run()
+
+
+def print_demo_logins(host: str = "127.0.0.1", port: int = 8000) -> None:
+    sys.stdout.write(f"\ngeste demo centre: http://{host}:{port}/\n")
+    sys.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):\n")
+    for username, role in DEMO_LOGINS:
+        sys.stdout.write(f"  {username:<10} {role}\n")
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _django_setup(debug=True)
+    from django.core.management import call_command
+
+    from geste.clinic.demo import demo_loaded, load_demo
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if not demo_loaded():
+        sys.stdout.write("Loading the demo centre (first run only)...\n")
+        load_demo(patients=args.patients, progress=sys.stdout)
+    print_demo_logins(args.host, args.port)
+    if args.no_serve:
+        return 0
+    _serve(args.host, args.port, args.workers)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _django_setup()
+    _serve(args.host, args.port, args.workers)
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    _django_setup()
+    from geste.clinic.demo import load_demo
+
+    load_demo(patients=args.patients, progress=sys.stdout)
+    return 0
+
+
+def cmd_api_token(args: argparse.Namespace) -> int:
+    _django_setup()
+    from geste.api.models import ApiToken
+    from geste.audit.services import log_action
+    from geste.clinic.models import STAFF_ROLES, User
+
+    try:
+        user = User.objects.get(username=args.username)
+    except User.DoesNotExist:
+        sys.stderr.write(f"geste api-token: no user named {args.username!r}\n")
+        return 2
+    if user.role not in STAFF_ROLES or not user.is_active:
+        sys.stderr.write("geste api-token: API tokens are for active staff accounts only\n")
+        return 2
+    token, raw = ApiToken.issue(user)
+    log_action(actor=None, action="api_token.issued", obj=token, details={"user": user.pk})
+    sys.stdout.write(raw + "\n")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in {"check", "triage"}:
+        from geste.rules import cli as rules_cli
+
+        runner = rules_cli.check_main if argv[0] == "check" else rules_cli.triage_main
+        return runner(argv[1:])
+    if argv and argv[0] == "manage":
+        _django_setup()
+        _manage(argv[1:])
+        return 0
+
+    parser = argparse.ArgumentParser(prog="geste", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("demo", help="migrate, load the demo centre if empty, serve, print logins")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--patients", type=int, default=300)
+    p.add_argument("--no-serve", action="store_true", help="prepare the demo and exit")
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("serve", help="serve with gunicorn (production-grade)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("seed", help="load the demo centre (reference data, staff, patients)")
+    p.add_argument("--patients", type=int, default=300)
+    p.set_defaults(func=cmd_seed)
+    p = sub.add_parser("api-token", help="print a new bearer token for a staff user")
+    p.add_argument("username")
+    p.set_defaults(func=cmd_api_token)
+    sub.add_parser("manage", help="Django's management commands: geste manage migrate ...")
+    sub.add_parser("check", help="safety check of cases (see contracts/README.md)")
+    sub.add_parser("triage", help="crisis triage of cases (see contracts/README.md)")
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,321 @@
+"""Centre reference data: sites, rooms, the procedure catalogue, staff accounts and settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PATIENT = "patient", _("Patient")
+    RECEPTIONIST = "receptionist", _("Secrétaire d'accueil")
+    TECHNOLOGIST = "technologist", _("Manipulateur·rice radio")
+    RADIOLOGIST = "radiologist", _("Radiologue")
+    ADMINISTRATOR = "administrator", _("Administrateur·rice")
+
+
+STAFF_ROLES = frozenset(
+    {Role.RECEPTIONIST, Role.TECHNOLOGIST, Role.RADIOLOGIST, Role.ADMINISTRATOR}
+)
+
+
+class User(AbstractUser):
+    """Every login: staff (with a role) and patients (linked to a Patient record)."""
+
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.PATIENT)
+    rpps = models.CharField(
+        _("numéro RPPS"),
+        max_length=11,
+        blank=True,
+        validators=[RegexValidator(r"^\d{11}$", _("Le numéro RPPS compte 11 chiffres."))],
+        help_text=_("Obligatoire pour les radiologues (figure sur les ordonnances)."),
+    )
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def display_name(self) -> str:
+        full = self.get_full_name()
+        if self.role == Role.RADIOLOGIST and full:
+            return f"Dr {full}"
+        return full or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role == Role.RADIOLOGIST and not self.rpps:
+            raise ValidationError({"rpps": _("Un radiologue doit avoir un numéro RPPS.")})
+        # Django's admin is reserved to administrators.
+        self.is_staff = self.role == Role.ADMINISTRATOR
+
+
+class Site(models.Model):
+    name = models.CharField(_("nom"), max_length=120)
+    address = models.TextField(_("adresse"))
+    finess = models.CharField(
+        _("numéro FINESS"),
+        max_length=9,
+        blank=True,
+        validators=[RegexValidator(r"^\d[0-9AB]\d{7}$", _("Le FINESS compte 9 caractères."))],
+    )
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Modality(models.TextChoices):
+    FLUOROSCOPY = "fluoroscopy", _("Radioscopie")
+    CT = "ct", _("Scanner")
+    ULTRASOUND = "ultrasound", _("Échographie")
+
+
+class Room(models.Model):
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="rooms")
+    name = models.CharField(_("nom"), max_length=80)
+    modality = models.CharField(_("modalité"), max_length=20, choices=Modality.choices)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("salle")
+        verbose_name_plural = _("salles")
+        ordering = ["site_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "name"], name="room_unique_name_per_site")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_modality_display()})"
+
+
+class ContrastConfirmation(models.TextChoices):
+    ARTHROGRAPHY = "arthrography", _("Arthrographie")
+    EPIDUROGRAPHY = "epidurography", _("Épidurographie")
+    NONE = "none", _("Aucune")
+
+
+class Procedure(models.Model):
+    """One entry of the catalogue; the codes are those of the case contract."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    label_fr = models.CharField(_("libellé (français)"), max_length=120)
+    label_en = models.CharField(_("libellé (anglais)"), max_length=120)
+    plain_fr = models.CharField(_("description pour le patient (français)"), max_length=200)
+    plain_en = models.CharField(_("description pour le patient (anglais)"), max_length=200)
+    modality = models.CharField(_("modalité requise"), max_length=20, choices=Modality.choices)
+    alt_modality = models.CharField(
+        _("autre modalité possible"), max_length=20, choices=Modality.choices, blank=True
+    )
+    duration_min = models.PositiveSmallIntegerField(
+        _("durée par défaut (min)"), validators=[MinValueValidator(5), MaxValueValidator(480)]
+    )
+    consultation_required = models.BooleanField(_("consultation préalable requise"), default=True)
+    contrast_confirmation = models.CharField(
+        _("confirmation par contraste"),
+        max_length=20,
+        choices=ContrastConfirmation.choices,
+        default=ContrastConfirmation.NONE,
+    )
+    spine = models.BooleanField(_("geste rachidien"), default=True)
+    enabled = models.BooleanField(_("réalisé au centre"), default=True)
+    disabled_reason_fr = models.TextField(_("motif de non-réalisation (français)"), blank=True)
+    disabled_reason_en = models.TextField(_("motif de non-réalisation (anglais)"), blank=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("acte")
+        verbose_name_plural = _("catalogue des actes")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.label_en if (get_language() or "fr").startswith("en") else self.label_fr
+
+    @property
+    def plain_label(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.plain_en if (get_language() or "fr").startswith("en") else self.plain_fr
+
+    @property
+    def disabled_reason(self) -> str:
+        from django.utils.translation import get_language
+
+        lang = get_language() or "fr"
+        return self.disabled_reason_en if lang.startswith("en") else self.disabled_reason_fr
+
+    def clean(self) -> None:
+        if not self.enabled and not self.disabled_reason_fr:
+            raise ValidationError(
+                {"disabled_reason_fr": _("Indiquez pourquoi cet acte n'est pas réalisé.")}
+            )
+
+
+def _positive(value: float) -> None:
+    if value < 0:
+        raise ValidationError(_("Une durée ne peut pas être négative."))
+
+
+class CentreSettings(models.Model):
+    """The centre's thresholds and intervals (one row). Defaults: SIR 2019 (`sir2019`)."""
+
+    profile = models.CharField(_("profil de règles"), max_length=20, default="sir2019")
+    hemostasis_max_age_days = models.PositiveSmallIntegerField(
+        _("âge maximal du bilan d'hémostase (jours)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    platelets_min_high_risk = models.FloatField(
+        _("plaquettes minimales, risque hémorragique élevé (G/L)"),
+        default=50,
+        validators=[MinValueValidator(0), MaxValueValidator(500)],
+    )
+    platelets_min_low_risk = models.FloatField(
+        _("plaquettes minimales, risque faible (G/L)"),
+        default=20,
+        validators=[MinValueValidator(0), MaxValueValidator(500)],
+    )
+    inr_max_high_risk = models.FloatField(
+        _("INR maximal, risque élevé"),
+        default=1.5,
+        validators=[MinValueValidator(1.0), MaxValueValidator(5.0)],
+    )
+    inr_max_low_risk = models.FloatField(
+        _("INR maximal, risque faible"),
+        default=2.0,
+        validators=[MinValueValidator(1.0), MaxValueValidator(5.0)],
+    )
+    aptt_ratio_max = models.FloatField(
+        _("ratio TCA maximal"),
+        default=1.2,
+        validators=[MinValueValidator(1.0), MaxValueValidator(3.0)],
+    )
+    childbearing_age_min = models.PositiveSmallIntegerField(
+        _("âge de procréation : minimum"), default=12, validators=[MaxValueValidator(120)]
+    )
+    childbearing_age_max = models.PositiveSmallIntegerField(
+        _("âge de procréation : maximum"), default=50, validators=[MaxValueValidator(120)]
+    )
+    blood_test_lead_days = models.PositiveSmallIntegerField(
+        _("délai laissé pour la prise de sang (jours)"),
+        default=2,
+        validators=[MaxValueValidator(30)],
+    )
+    questionnaire_max_age_days = models.PositiveSmallIntegerField(
+        _("validité du questionnaire (jours avant le geste)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    patient_change_cutoff_hours = models.PositiveSmallIntegerField(
+        _("délai minimal pour déplacer ou annuler en ligne (heures)"),
+        default=24,
+        validators=[MaxValueValidator(24 * 14)],
+    )
+    reminder_days_before = models.PositiveSmallIntegerField(
+        _("rappel envoyé (jours avant)"), default=2, validators=[MaxValueValidator(14)]
+    )
+    waitlist_offer_hours = models.PositiveSmallIntegerField(
+        _("durée de réservation d'une offre de créneau (heures)"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(72)],
+    )
+    followup_hours = models.PositiveSmallIntegerField(
+        _("suivi après le geste (heures)"),
+        default=48,
+        validators=[MinValueValidator(24), MaxValueValidator(168)],
+    )
+    report_link_days = models.PositiveSmallIntegerField(
+        _("validité d'un lien sécurisé (jours)"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+    )
+
+    class Meta:
+        verbose_name = _("paramètres du centre")
+        verbose_name_plural = _("paramètres du centre")
+
+    def __str__(self) -> str:
+        return str(_("Paramètres du centre"))
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.childbearing_age_min > self.childbearing_age_max:
+            errors["childbearing_age_max"] = _("L'âge maximal doit dépasser l'âge minimal.")
+        if self.platelets_min_low_risk > self.platelets_min_high_risk:
+            errors["platelets_min_low_risk"] = _(
+                "Le seuil du risque faible ne peut pas dépasser celui du risque élevé."
+            )
+        if self.inr_max_low_risk < self.inr_max_high_risk:
+            errors["inr_max_low_risk"] = _(
+                "L'INR toléré en risque faible ne peut pas être inférieur à celui du risque élevé."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def current(cls) -> CentreSettings:
+        obj = cls.objects.order_by("pk").first()
+        if obj is None:
+            obj = cls.objects.create()
+        return obj
+
+
+class DrugHoldInterval(models.Model):
+    """Minimum time between the last dose and a high-risk procedure (SIR 2019 defaults)."""
+
+    settings = models.ForeignKey(CentreSettings, on_delete=models.CASCADE, related_name="holds")
+    drug = models.CharField(_("médicament (clé DCI)"), max_length=40)
+    hours = models.FloatField(_("intervalle (heures)"), validators=[_positive])
+    hours_low_crcl = models.FloatField(
+        _("intervalle si clairance basse ou inconnue (heures)"),
+        null=True,
+        blank=True,
+        validators=[_positive],
+    )
+    crcl_threshold = models.FloatField(
+        _("seuil de clairance (mL/min)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(300)],
+    )
+
+    class Meta:
+        verbose_name = _("délai d'arrêt")
+        verbose_name_plural = _("délais d'arrêt")
+        ordering = ["drug"]
+        constraints = [
+            models.UniqueConstraint(fields=["settings", "drug"], name="hold_unique_drug"),
+            models.CheckConstraint(condition=models.Q(hours__gte=0), name="hold_hours_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.drug
+
+    def clean(self) -> None:
+        if (self.hours_low_crcl is None) != (self.crcl_threshold is None):
+            raise ValidationError(
+                _("Un intervalle selon la clairance demande à la fois le seuil et l'intervalle.")
+            )
+        if self.hours_low_crcl is not None and self.hours_low_crcl < self.hours:
+            raise ValidationError(
+                {"hours_low_crcl": _("Une clairance basse ne peut pas raccourcir l'intervalle.")}
+            )

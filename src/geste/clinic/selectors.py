@@ -1,0 +1,39 @@
+"""Reads of the centre's reference data."""
+
+from __future__ import annotations
+
+from geste.clinic.models import CentreSettings, Procedure
+from geste.rules.settings import HoldRule, SafetySettings
+
+
+def safety_settings() -> SafetySettings:
+    """The rules engine's settings from the centre's database row (two queries)."""
+    centre = CentreSettings.current()
+    holds = {
+        h.drug: HoldRule(
+            hours=h.hours, hours_low_crcl=h.hours_low_crcl, crcl_threshold=h.crcl_threshold
+        )
+        for h in centre.holds.all()
+    }
+    disabled = frozenset(Procedure.objects.filter(enabled=False).values_list("code", flat=True))
+    defaults = SafetySettings()
+    return SafetySettings(
+        profile=centre.profile,
+        disabled_procedures=disabled,
+        hemostasis_max_age_days=centre.hemostasis_max_age_days,
+        platelets_min_high_risk=centre.platelets_min_high_risk,
+        platelets_min_low_risk=centre.platelets_min_low_risk,
+        inr_max_high_risk=centre.inr_max_high_risk,
+        inr_max_low_risk=centre.inr_max_low_risk,
+        aptt_ratio_max=centre.aptt_ratio_max,
+        childbearing_age_min=centre.childbearing_age_min,
+        childbearing_age_max=centre.childbearing_age_max,
+        holds={**defaults.holds, **holds},
+    )
+
+
+def procedures(*, enabled_only: bool = False) -> list[Procedure]:
+    qs = Procedure.objects.all()
+    if enabled_only:
+        qs = qs.filter(enabled=True)
+    return list(qs)

@@ -1,0 +1,21 @@
+"""Settings for the test suite: the real settings, with fast hashing and in-memory outboxes."""
+
+import os
+
+os.environ.setdefault("GESTE_TESTING", "1")
+
+from geste.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # tests only: speed
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+GESTE_SMS_BACKEND = "geste.clinic.sms.LocmemSmsBackend"
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="geste-test-media-"))
