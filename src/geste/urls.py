@@ -46,6 +46,10 @@ urlpatterns = [
     path("equipe/", include("geste.staff.urls")),
     path("mon-espace/", include("geste.portal.urls")),
     path("crise/", include("geste.crisis.urls")),
+    # scheduling and pathway mount their own full paths (staff under equipe/, patients under
+    # mon-espace/, public booking under prendre-rendez-vous/)
+    path("", include("geste.scheduling.urls")),
+    path("", include("geste.pathway.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -14,30 +14,35 @@ from geste.clinic.models import Role
 NAV: dict[str, list[tuple[str, Any]]] = {
     Role.PATIENT: [
         ("portal:home", _("Mon espace")),
-        ("portal:appointments", _("Mes rendez-vous")),
-        ("portal:results", _("Mes résultats")),
+        ("scheduling:my_appointments", _("Mes rendez-vous")),
+        ("pathway:questionnaire", _("Mon questionnaire")),
+        ("pathway:my_results", _("Mes résultats")),
     ],
     Role.RECEPTIONIST: [
         ("staff:home", _("Accueil")),
+        ("pathway:reception", _("Arrivées du jour")),
+        ("scheduling:planner", _("Planning")),
+        ("pathway:intake", _("Nouvelle demande")),
         ("staff:patients", _("Patients")),
-        ("staff:planner", _("Planning")),
     ],
     Role.TECHNOLOGIST: [
         ("staff:home", _("Accueil")),
-        ("staff:worklist", _("Liste de travail")),
+        ("pathway:tech_worklist", _("Liste de travail")),
     ],
     Role.RADIOLOGIST: [
-        ("staff:home", _("Tableau de bord")),
+        ("pathway:dashboard", _("Tableau de bord")),
+        ("scheduling:agenda", _("Mon agenda")),
         ("staff:patients", _("Patients")),
-        ("staff:worklist", _("Liste de travail")),
         ("crisis:home", _("Mode crise")),
     ],
     Role.ADMINISTRATOR: [
         ("staff:home", _("Tableau de bord")),
         ("staff:patients", _("Patients")),
+        ("scheduling:planner", _("Planning")),
+        ("pathway:outcomes", _("Résultats cliniques")),
+        ("crisis:home", _("Mode crise")),
         ("staff:settings", _("Paramètres")),
         ("staff:audit", _("Journal d'audit")),
-        ("crisis:home", _("Mode crise")),
     ],
 }
 

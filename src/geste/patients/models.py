@@ -62,3 +62,71 @@ class Patient(models.Model):
     def age_on(self, day: date) -> int:
         born = self.birth_date
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class Declaration(models.Model):
+    """The pre-procedure questionnaire, as answered (by the patient, or by staff for them).
+
+    Each "yes" is a flag a radiologist must clear at the time-out.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="declarations")
+    request = models.ForeignKey(
+        "pathway.ProcedureRequest",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="declarations",
+    )
+    answered_at = models.DateTimeField(_("rempli le"), db_index=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    pregnant = models.BooleanField(_("enceinte ou possiblement enceinte"), null=True, blank=True)
+    takes_anticoagulant = models.BooleanField(_("traitement anticoagulant ou antiagrégant"))
+    allergies = models.JSONField(_("allergies"), default=list, blank=True)
+    allergy_details = models.CharField(
+        _("précisions sur les allergies"), max_length=200, blank=True
+    )
+    fever = models.BooleanField(_("fièvre"))
+    current_infection = models.BooleanField(_("infection en cours"))
+    infection_details = models.CharField(_("laquelle"), max_length=200, blank=True)
+    skin_lesion_at_site = models.BooleanField(_("lésion de la peau au point de ponction"))
+    creatinine_clearance_ml_min = models.FloatField(
+        _("clairance de la créatinine (mL/min)"), null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-answered_at"]
+
+
+class MedicationDeclaration(models.Model):
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="medications"
+    )
+    drug = models.CharField(_("médicament"), max_length=80)
+    last_dose_at = models.DateTimeField(_("dernière prise"))
+    dose = models.CharField(
+        _("dose"),
+        max_length=16,
+        blank=True,
+        choices=[("prophylactic", _("préventive")), ("therapeutic", _("curative"))],
+    )
+
+
+class LabResult(models.Model):
+    """A hemostasis result (platelets, INR, aPTT ratio), entered by staff or uploaded."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="lab_results")
+    sampled_at = models.DateTimeField(_("prélevé le"), db_index=True)
+    platelets_g_l = models.FloatField(_("plaquettes (G/L)"), null=True, blank=True)
+    inr = models.FloatField(_("INR"), null=True, blank=True)
+    aptt_ratio = models.FloatField(_("ratio TCA"), null=True, blank=True)
+    document = models.FileField(_("document"), upload_to="labs/%Y/%m/", blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    entered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sampled_at"]

@@ -1,0 +1,160 @@
+"""The request: one procedure asked for one patient, and its state machine (pathway.md)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RequestState(models.TextChoices):
+    REQUESTED = "requested", _("Demandé")
+    CONSULTATION_BOOKED = "consultation_booked", _("Consultation programmée")
+    CONSULTATION_DONE = "consultation_done", _("Consultation faite")
+    INDICATION_REFUSED = "indication_refused", _("Indication non retenue")
+    VALIDATED = "validated", _("Indication validée")
+    PROCEDURE_BOOKED = "procedure_booked", _("Geste programmé")
+    CHECKED_IN = "checked_in", _("Patient arrivé")
+    READY = "ready", _("Vérification faite")
+    PERFORMED = "performed", _("Geste réalisé")
+    REPORTED = "reported", _("Compte rendu signé")
+    FOLLOWED_UP = "followed_up", _("Suivi fait")
+    DEFERRED = "deferred", _("Reporté (crise)")
+    IN_DISCUSSION = "in_discussion", _("En discussion (crise)")
+    CANCELLED = "cancelled", _("Annulé")
+
+
+# Requests a crisis policy re-sorts: asked for, booked or validated, not yet performed.
+PENDING_STATES = frozenset(
+    {
+        RequestState.REQUESTED,
+        RequestState.CONSULTATION_BOOKED,
+        RequestState.CONSULTATION_DONE,
+        RequestState.VALIDATED,
+        RequestState.PROCEDURE_BOOKED,
+    }
+)
+
+
+class Region(models.TextChoices):
+    CERVICAL = "cervical", _("Cervical")
+    THORACIC = "thoracic", _("Thoracique")
+    LUMBAR = "lumbar", _("Lombaire")
+    SACRAL = "sacral", _("Sacré")
+    PERIPHERAL = "peripheral", _("Périphérique")
+
+
+class Level3Analgesics(models.TextChoices):
+    NOT_TRIED = "not_tried", _("Non essayés")
+    EFFECTIVE = "effective", _("Efficaces")
+    FAILED = "failed", _("Inefficaces")
+    NOT_TOLERATED = "not_tolerated", _("Mal tolérés")
+
+
+class ProcedureRequest(models.Model):
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="requests"
+    )
+    procedure = models.ForeignKey("clinic.Procedure", on_delete=models.PROTECT)
+    region = models.CharField(_("région"), max_length=12, choices=Region.choices, blank=True)
+    state = models.CharField(
+        _("état"),
+        max_length=24,
+        choices=RequestState.choices,
+        default=RequestState.REQUESTED,
+        db_index=True,
+    )
+    referring_physician = models.CharField(_("médecin adresseur"), max_length=150, blank=True)
+    referring_email = models.EmailField(_("e-mail du médecin adresseur"), blank=True)
+    referral_letter = models.FileField(
+        _("courrier d'adressage"), upload_to="referrals/%Y/%m/", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Clinical facts the safety check and crisis triage read (see case.schema.json).
+    severe_pain = models.BooleanField(_("douleur invalidante, très intense"), default=False)
+    pain_nrs = models.PositiveSmallIntegerField(
+        _("douleur (EN 0-10)"), null=True, blank=True, validators=[MaxValueValidator(10)]
+    )
+    level3_analgesics = models.CharField(
+        _("antalgiques de palier 3"),
+        max_length=16,
+        choices=Level3Analgesics.choices,
+        default=Level3Analgesics.NOT_TRIED,
+    )
+    neutropenia = models.BooleanField(_("neutropénie"), default=False)
+    respiratory_signs = models.BooleanField(_("signes respiratoires"), default=False)
+    acute_arthritis = models.BooleanField(_("arthrite aiguë"), default=False)
+    crystal_arthritis = models.BooleanField(_("arthrite microcristalline"), default=False)
+    threatening_lesion = models.BooleanField(_("lésion menaçante"), default=False)
+    local_tumor_control_needed = models.BooleanField(
+        _("contrôle tumoral local nécessaire"), default=False
+    )
+    bedrest_decline_risk = models.BooleanField(
+        _("risque de glissement lié à l'alitement"), default=False
+    )
+    urgent_diagnosis_needed = models.BooleanField(
+        _("diagnostic rapide à impact thérapeutique urgent"), default=False
+    )
+    intrathecal_chemotherapy = models.BooleanField(_("chimiothérapie intrathécale"), default=False)
+    clinicians_confirmed = models.BooleanField(
+        _("indication confirmée par les cliniciens référents"), null=True, blank=True
+    )
+    lesion_count = models.PositiveSmallIntegerField(
+        _("nombre de lésions à traiter"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+    )
+    # Decisions
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    validated_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.TextField(_("motif du refus"), blank=True)
+    cancel_reason = models.TextField(_("motif d'annulation"), blank=True)
+    review_on = models.DateField(_("date de réexamen"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("demande d'acte")
+        verbose_name_plural = _("demandes d'acte")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "review_on"], name="request_state_review_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.procedure.code} ({self.state})"
+
+    @property
+    def indication_validated(self) -> bool:
+        return self.validated_at is not None and self.state not in {
+            RequestState.INDICATION_REFUSED,
+            RequestState.CANCELLED,
+        }
+
+
+class RequestTransition(models.Model):
+    """Every state change: who, when, why."""
+
+    request = models.ForeignKey(
+        ProcedureRequest, on_delete=models.CASCADE, related_name="transitions"
+    )
+    from_state = models.CharField(max_length=24, choices=RequestState.choices)
+    to_state = models.CharField(max_length=24, choices=RequestState.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
