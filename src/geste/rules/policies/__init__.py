@@ -1,0 +1,1 @@
+"""Crisis policies shipped with geste, as JSON data (a package, so wheels include them)."""
