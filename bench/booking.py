@@ -1,0 +1,344 @@
+"""Booking benchmark against a real server process on PostgreSQL (issue 4, point 11).
+
+What it does, bounded in count and time, on loopback only:
+1. creates a fresh PostgreSQL database, migrates it, seeds 4 rooms (open weekdays 08:00-18:00),
+   6 radiologists rostered every weekday and skilled for everything, 2,000 patients, and 32
+   staff API tokens;
+2. starts `geste serve` (gunicorn) on a free loopback port;
+3. 32 concurrent clients book consultations through `POST /api/v1/appointments` (bearer token,
+   keep-alive), each a distinct free slot, plus 10% deliberate collisions on a slot already
+   taken (they must answer 409): booking throughput and p50/p95/p99 latency;
+4. `pgbench -i` then `pgbench -c 32 -T 10` (TPC-B) on a scratch database of the same server,
+   and the ratio bookings / pgbench TPS (goal: >= 20%);
+5. slot search latency, `GET /api/v1/slots` over a 90-day horizon (first 5 options, the
+   portal's "earliest" proposals; and every slot of a day), p50/p95/p99 (goal: p95 < 50 ms);
+6. checks the database for double bookings, then drops both databases.
+
+    .venv/bin/python bench/booking.py [--bookings 3000] [--seconds 60] [--workers 4]
+
+Needs a local PostgreSQL (DATABASE_URL-style admin URL in GESTE_BENCH_PG, default
+postgres://postgres@127.0.0.1:5432/postgres) and pgbench. Never asserts timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+GESTE = str(ROOT / ".venv" / "bin" / "geste")
+PARIS = ZoneInfo("Europe/Paris")
+CLIENTS = 32
+ADMIN_URL = os.environ.get("GESTE_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
+
+SEED = r"""
+import json
+from datetime import time
+from geste.api.models import ApiToken
+from geste.clinic.models import Modality, Procedure, Role, Room, Site, User
+from geste.patients.models import Patient
+from geste.scheduling.models import OpeningHours, RadiologistSkill, RosterEntry
+from datetime import date
+site = Site.objects.create(name="Bench", address="1 rue du Banc")
+rooms = [Room.objects.create(site=site, name=f"Salle {i}", modality=Modality.FLUOROSCOPY)
+         for i in range(1, 5)]
+for room in rooms:
+    for d in range(5):
+        OpeningHours.objects.create(room=room, weekday=d, start=time(8), end=time(18))
+rads = []
+for i in range(6):
+    u = User.objects.create_user(username=f"radio{i}", role=Role.RADIOLOGIST, rpps=f"1000000000{i}")
+    rads.append(u)
+    for d in range(5):
+        RosterEntry.objects.create(radiologist=u, weekday=d, start=time(8), end=time(18))
+    for p in Procedure.objects.all():
+        RadiologistSkill.objects.create(radiologist=u, procedure=p)
+Patient.objects.bulk_create([
+    Patient(last_name=f"Banc{i}", birth_name=f"Banc{i}", first_names="P",
+            birth_date=date(1960, 1, 1), sex="F") for i in range(2000)])
+tokens = []
+for i in range(32):
+    u = User.objects.create_user(username=f"accueil{i}", role=Role.RECEPTIONIST)
+    tokens.append(ApiToken.issue(u)[1])
+print("SEED" + json.dumps({
+    "rooms": [r.pk for r in rooms], "rads": [u.pk for u in rads], "tokens": tokens,
+    "patients": list(Patient.objects.order_by("pk").values_list("pk", flat=True)),
+}))
+"""
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def psql(sql: str) -> None:
+    subprocess.run(["psql", ADMIN_URL, "-q", "-c", sql], check=True, capture_output=True)
+
+
+def db_url(name: str) -> str:
+    return ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def slot_plan(rooms: list[int], rads: list[int], patients: list[int], n: int) -> list[dict]:
+    """n distinct consultation slots (room, radiologist, patient never overlap), shuffled."""
+    import holidays
+
+    closed = holidays.country_holidays("FR", years=range(2020, 2040))
+    plan = []
+    day = datetime.now(PARIS).date() + timedelta(days=2)
+    k = 0
+    while len(plan) < n:
+        if day.weekday() < 5 and day not in closed:
+            for minute in range(0, 600, 20):
+                start = datetime(day.year, day.month, day.day, 8, tzinfo=PARIS) + timedelta(
+                    minutes=minute
+                )
+                for r, room in enumerate(rooms):
+                    plan.append(
+                        {
+                            "patient": patients[k % len(patients)],
+                            "kind": "consultation",
+                            "procedure": "facet_infiltration",
+                            "start": start.isoformat(),
+                            "room": room,
+                            "radiologist": rads[(r + day.toordinal()) % len(rads)],
+                        }
+                    )
+                    k += 1
+        day += timedelta(days=1)
+    plan = plan[:n]
+    random.Random(7).shuffle(plan)
+    return plan
+
+
+class Client:
+    def __init__(self, port: int, token: str) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
+        data = None if body is None else json.dumps(body)
+        for attempt in range(2):
+            try:
+                self.conn.request(method, path, body=data, headers=self.headers)
+                response = self.conn.getresponse()
+                return response.status, response.read()
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def run_bookings(port: int, seed: dict, total: int, seconds: float) -> None:
+    plan = slot_plan(seed["rooms"], seed["rads"], seed["patients"], total)
+    lock = threading.Lock()
+    cursor = iter(range(len(plan)))
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    done_ok: list[dict] = []
+    deadline = time.monotonic() + seconds
+    rng = random.Random(3)
+
+    def worker(token: str) -> None:
+        client = Client(port, token)
+        while time.monotonic() < deadline:
+            with lock:
+                i = next(cursor, None)
+                collide = done_ok and rng.random() < 0.10
+                body = dict(rng.choice(done_ok)) if collide else None
+            if i is None:
+                return
+            if body is None:
+                body = plan[i]
+            else:
+                body["patient"] = plan[i]["patient"]
+            t0 = time.perf_counter()
+            status, _ = client.request("POST", "/api/v1/appointments", body)
+            elapsed = (time.perf_counter() - t0) * 1000
+            with lock:
+                latencies.append(elapsed)
+                statuses[status] = statuses.get(status, 0) + 1
+                if status == 201 and not collide:
+                    done_ok.append(body)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in seed["tokens"][:CLIENTS]]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    booked = statuses.get(201, 0)
+    print(f"bookings: {sum(statuses.values())} requests in {wall:.1f} s, statuses {statuses}")
+    print(
+        f"booking throughput: {booked / wall:.1f} bookings/s ({sum(statuses.values()) / wall:.1f}"
+        f" requests/s); latency ms p50 {pct(latencies, 50):.1f} p95 {pct(latencies, 95):.1f}"
+        f" p99 {pct(latencies, 99):.1f}"
+    )
+    return booked / wall
+
+
+def run_slot_search(port: int, seed: dict, queries: int) -> None:
+    client = Client(port, seed["tokens"][0])
+    rng = random.Random(11)
+    codes = ["facet_infiltration", "epidural_infiltration", "bone_biopsy", "vertebroplasty_benign"]
+    today = datetime.now(PARIS).date()
+    for label, span, limit in (
+        ("earliest 5, 90-day horizon", 90, 5),
+        ("all slots of a day", 0, 1000),
+    ):
+        lat = []
+        for _ in range(queries):
+            start = today + timedelta(days=rng.randint(0, 30 if span else 60))
+            end = start + timedelta(days=span)
+            kind = rng.choice(["consultation", "procedure"])
+            path = (
+                f"/api/v1/slots?procedure={rng.choice(codes)}&kind={kind}&start={start}"
+                f"&end={end}&limit={limit}"
+            )
+            t0 = time.perf_counter()
+            status, body = client.request("GET", path)
+            lat.append((time.perf_counter() - t0) * 1000)
+            assert status == 200, body[:200]
+        print(
+            f"slot search ({label}): {queries} queries, ms p50 {pct(lat, 50):.1f}"
+            f" p95 {pct(lat, 95):.1f} p99 {pct(lat, 99):.1f}"
+        )
+        if span:
+            p95 = pct(lat, 95)
+    return p95
+
+
+def run_pgbench(name: str) -> float:
+    url = db_url(name)
+    subprocess.run(["pgbench", "-i", "-q", "-s", "10", url], check=True, capture_output=True)
+    out = subprocess.run(
+        ["pgbench", "-c", str(CLIENTS), "-j", "4", "-T", "10", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    tps = float(re.search(r"tps = ([\d.]+)", out).group(1))
+    print(f"pgbench TPC-B (scale 10, {CLIENTS} clients, 10 s): {tps:.0f} TPS")
+    return tps
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bookings", type=int, default=3000)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2))
+    parser.add_argument("--queries", type=int, default=300)
+    args = parser.parse_args()
+    tag = f"{os.getpid()}"
+    app_db, scratch = f"geste_bench_{tag}", f"geste_pgbench_{tag}"
+    psql(f"CREATE DATABASE {app_db}")
+    psql(f"CREATE DATABASE {scratch}")
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url(app_db),
+        "GESTE_SECRET_KEY": "bench-only-" + tag,
+        "GESTE_DEBUG": "0",
+        "GESTE_ALLOWED_HOSTS": "127.0.0.1",
+        "GESTE_LOG_LEVEL": "ERROR",
+        "GESTE_TASKS_BACKEND": "django_tasks.backends.dummy.DummyBackend",
+    }
+    server = None
+    try:
+        subprocess.run([GESTE, "manage", "migrate", "-v", "0"], env=env, check=True)
+        out = subprocess.run(
+            [GESTE, "manage", "shell", "-c", SEED],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        seed = json.loads(out[out.index("SEED") + 4 :].strip())
+        print(f"seeded: 4 rooms, 6 radiologists, {len(seed['patients'])} patients, 32 tokens")
+        server = subprocess.Popen(
+            [
+                GESTE,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(100):
+            try:
+                status, _ = Client(port, seed["tokens"][0]).request("GET", "/api/v1/whoami")
+                if status == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise SystemExit("server did not start")
+        print(
+            f"server: geste serve on 127.0.0.1:{port}, {args.workers} gunicorn workers x 4 threads"
+        )
+        bookings_per_s = run_bookings(port, seed, args.bookings, args.seconds)
+        p95 = run_slot_search(port, seed, args.queries)
+        tps = run_pgbench(scratch)
+        check = subprocess.run(
+            [
+                "psql",
+                db_url(app_db),
+                "-tA",
+                "-c",
+                "SELECT count(*) FROM scheduling_appointment a JOIN scheduling_appointment b "
+                "ON a.id < b.id AND a.status IN ('booked','checked_in','done') "
+                "AND b.status IN ('booked','checked_in','done') AND a.start < b.\"end\" "
+                'AND b.start < a."end" AND (a.room_id = b.room_id OR '
+                "a.radiologist_id = b.radiologist_id OR a.patient_id = b.patient_id)",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        print(f"double bookings found in the database: {check.stdout.strip()}")
+        ratio = bookings_per_s / tps
+        print(
+            f"ratio bookings/pgbench TPS: {ratio:.1%} (goal >= 20%: "
+            f"{'met' if ratio >= 0.2 else 'NOT met'})"
+        )
+        print(f"slot search p95: {p95:.1f} ms (goal < 50 ms: {'met' if p95 < 50 else 'NOT met'})")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=20)
+        time.sleep(0.5)
+        psql(f"DROP DATABASE IF EXISTS {app_db} WITH (FORCE)")
+        psql(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

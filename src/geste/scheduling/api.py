@@ -1,0 +1,231 @@
+"""Booking API (issue 4, point 5): slots, book, cancel. Mounted at /api/v1/ (staff only).
+
+`POST /appointments` honours an `Idempotency-Key` header: the key, the user, a hash of the body
+and the first response are stored under a unique constraint, in the same transaction as the
+booking; a replay (even a concurrent one: it waits on the unique index) returns that first
+response and never books twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime, time, timedelta
+from typing import Any, Literal
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Body, Router, Schema, Status
+from ninja.errors import HttpError
+from pydantic import field_validator
+
+from geste.clinic.models import Procedure, Role, Room, User
+from geste.patients.models import Patient
+from geste.scheduling import capacity
+from geste.scheduling.models import Appointment, IdempotencyKey
+from geste.scheduling.selectors import earliest_slots
+from geste.scheduling.services import (
+    BookingError,
+    SlotTaken,
+    appointment_book,
+    appointment_cancel,
+)
+
+router = Router(tags=["booking"])
+MAX_RANGE_DAYS = 92
+
+
+class SlotOut(Schema):
+    start: datetime
+    end: datetime
+    room: int
+    radiologist: int
+
+
+class AppointmentIn(Schema):
+    patient: int
+    kind: Literal["consultation", "procedure"]
+    procedure: str
+    start: datetime
+    room: int
+    radiologist: int
+    video: bool = False
+    override_reason: str = ""
+
+    @field_validator("start")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("must carry a UTC offset, e.g. 2026-03-10T09:00:00+01:00")
+        return value
+
+
+class AppointmentOut(Schema):
+    id: int
+    patient: int
+    kind: str
+    procedure: str
+    start: datetime
+    end: datetime
+    room: int
+    radiologist: int
+    status: str
+    video: bool
+
+
+class ErrorOut(Schema):
+    detail: Any
+
+
+class CancelIn(Schema):
+    reason: str = ""
+
+
+def _out(a: Appointment) -> dict[str, Any]:
+    return AppointmentOut(
+        id=a.pk,
+        patient=a.patient_id,
+        kind=a.kind,
+        procedure=a.procedure.code,
+        start=a.start.astimezone(capacity.PARIS),
+        end=a.end.astimezone(capacity.PARIS),
+        room=a.room_id,
+        radiologist=a.radiologist_id,
+        status=a.status,
+        video=a.video,
+    ).model_dump(mode="json")
+
+
+def _field_error(field: str, message: str) -> tuple[int, dict[str, Any]]:
+    return 422, {"detail": [{"loc": ["body", field], "msg": message, "type": "value_error"}]}
+
+
+def _get(model: Any, field: str, **lookup: Any) -> Any:
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        raise _Invalid(field, "not found")
+    return obj
+
+
+class _Invalid(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+@router.get("/slots", response=list[SlotOut])
+def slots(
+    request: HttpRequest,
+    procedure: str,
+    kind: Literal["consultation", "procedure"],
+    start: date,
+    end: date,
+    patient: int | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Free slots between two local dates (inclusive); with `patient`, prerequisites apply."""
+    proc = Procedure.objects.filter(code=procedure).first()
+    if proc is None:
+        raise HttpError(422, "procedure: unknown code")
+    if end < start or (end - start).days > MAX_RANGE_DAYS:
+        raise HttpError(422, f"end: must be on or after start, at most {MAX_RANGE_DAYS} days later")
+    if not 1 <= limit <= 1000:
+        raise HttpError(422, "limit: between 1 and 1000")
+    who = None
+    if patient is not None:
+        who = Patient.objects.filter(pk=patient).first()
+        if who is None:
+            raise HttpError(422, "patient: not found")
+    not_before = max(capacity.local_at(start, time.min), timezone.now())
+    not_after = capacity.local_at(end + timedelta(days=1), time.min)
+    found = earliest_slots(
+        procedure=proc,
+        patient=who,
+        kind=kind,
+        not_before=not_before,
+        not_after=not_after,
+        limit=limit,
+    )
+    return [
+        {"start": s.start, "end": s.end, "room": s.room.pk, "radiologist": s.radiologist.pk}
+        for s in found
+    ]
+
+
+def _book(request: HttpRequest, payload: AppointmentIn) -> tuple[int, dict[str, Any]]:
+    try:
+        patient = _get(Patient, "patient", pk=payload.patient)
+        procedure = _get(Procedure, "procedure", code=payload.procedure)
+        room = _get(Room, "room", pk=payload.room)
+        radiologist = _get(User, "radiologist", pk=payload.radiologist, role=Role.RADIOLOGIST)
+    except _Invalid as exc:
+        return _field_error(exc.field, exc.message)
+    try:
+        appointment = appointment_book(
+            patient=patient,
+            kind=payload.kind,
+            procedure=procedure,
+            start=payload.start,
+            room=room,
+            radiologist=radiologist,
+            actor=request.user,
+            video=payload.video,
+            override_reason=payload.override_reason,
+        )
+    except SlotTaken as exc:
+        return 409, {"detail": str(exc)}
+    except BookingError as exc:
+        return 422, {"detail": str(exc)}
+    return 201, _out(appointment)
+
+
+@router.post("/appointments", response={201: AppointmentOut, 409: ErrorOut, 422: ErrorOut})
+def create_appointment(request: HttpRequest, payload: AppointmentIn) -> Status[Any]:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        return Status(*_book(request, payload))
+    if len(key) > 200:
+        raise HttpError(422, "Idempotency-Key: at most 200 characters")
+    digest = hashlib.sha256(
+        json.dumps(payload.model_dump(mode="json"), sort_keys=True).encode()
+    ).hexdigest()
+    user: Any = request.user
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = IdempotencyKey.objects.create(user=user, key=key, request_hash=digest)
+        except IntegrityError:
+            # Another request with this key won the insert (and has committed: PostgreSQL
+            # made us wait on the unique index). Replay its answer.
+            record = IdempotencyKey.objects.get(user=user, key=key)
+            if record.request_hash != digest:
+                return Status(
+                    422, {"detail": "Idempotency-Key: already used with another request body"}
+                )
+            return Status(record.status_code, record.response)
+        status, body = _book(request, payload)
+        record.status_code, record.response = status, body
+        record.save(update_fields=["status_code", "response"])
+    return Status(status, body)
+
+
+@router.delete("/appointments/{appointment_id}", response={200: AppointmentOut, 422: ErrorOut})
+def cancel_appointment(
+    request: HttpRequest,
+    appointment_id: int,
+    reason: str = "",
+    body: CancelIn | None = Body(None),  # noqa: B008 - ninja's way to declare a body
+) -> Status[Any]:
+    appointment = Appointment.objects.filter(pk=appointment_id).first()
+    if appointment is None:
+        raise HttpError(404, "Not found")
+    text = (body.reason if body is not None else "") or reason
+    if not text.strip():
+        return Status(*_field_error("reason", "required"))
+    try:
+        appointment_cancel(appointment=appointment, actor=request.user, reason=text)
+    except BookingError as exc:
+        return Status(422, {"detail": str(exc)})
+    appointment.refresh_from_db()
+    return Status(200, _out(appointment))
