@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.http import HttpRequest
@@ -23,7 +24,10 @@ class StaffBearer(HttpBearer):
         user = api_token.user
         if not user.is_active or user.role not in STAFF_ROLES:
             return None
-        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        # One write a minute at most: a busy client must not turn every read into a write.
+        if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=1):
+            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
         request.user = user
         return user
 
