@@ -149,6 +149,7 @@ def test_landing_page_explains_geste() -> None:
     assert "Une consultation avec un radiologue" in body
     assert "Infiltration épidurale" in body
     assert "non réalisé au centre" in body
+    assert "/prendre-rendez-vous/" in body
 
 
 def test_english_is_available() -> None:
