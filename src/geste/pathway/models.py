@@ -124,6 +124,15 @@ class ProcedureRequest(models.Model):
     refusal_reason = models.TextField(_("motif du refus"), blank=True)
     cancel_reason = models.TextField(_("motif d'annulation"), blank=True)
     review_on = models.DateField(_("date de réexamen"), null=True, blank=True)
+    # Pregnancy question asked again by the technologist on the day (pathway.md step 5); the
+    # adapter prefers this answer to the questionnaire's when it is recent enough.
+    pregnancy_checked_at = models.DateTimeField(null=True, blank=True)
+    pregnancy_checked_answer = models.BooleanField(
+        _("grossesse possible (question posée le jour du geste)"), null=True, blank=True
+    )
+    pregnancy_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("demande d'acte")
@@ -158,3 +167,31 @@ class RequestTransition(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+# The clinical records of a request (consultation, time-out, procedure, report, follow-up).
+from geste.pathway.records import (  # noqa: E402
+    Consultation,
+    FollowUp,
+    Prescription,
+    ProcedureRecord,
+    Report,
+    ReportLink,
+    TimeOut,
+)
+
+__all__ = [
+    "PENDING_STATES",
+    "Consultation",
+    "FollowUp",
+    "Level3Analgesics",
+    "Prescription",
+    "ProcedureRecord",
+    "ProcedureRequest",
+    "Region",
+    "Report",
+    "ReportLink",
+    "RequestState",
+    "RequestTransition",
+    "TimeOut",
+]

@@ -1,0 +1,235 @@
+"""Demo requests in every state, so that each pathway page shows something (`make demo`).
+
+Runs after the scheduling demo; today's procedure appointments are placed in free room time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import IO, Any
+
+from django.utils import timezone
+
+from geste.clinic.models import Procedure, Role, Room, User
+from geste.pathway.models import (
+    Consultation,
+    FollowUp,
+    ProcedureRecord,
+    ProcedureRequest,
+    Report,
+    RequestState,
+    RequestTransition,
+)
+from geste.pathway.prescriptions import prescriptions_write
+from geste.pathway.texts import report_draft
+from geste.patients.models import Declaration, LabResult, Patient
+from geste.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentKind, AppointmentStatus
+
+S = RequestState
+_AFTER_VALIDATION = {
+    S.VALIDATED,
+    S.PROCEDURE_BOOKED,
+    S.CHECKED_IN,
+    S.READY,
+    S.PERFORMED,
+    S.REPORTED,
+    S.FOLLOWED_UP,
+}
+_DAY = {S.PROCEDURE_BOOKED, S.CHECKED_IN, S.READY, S.PERFORMED, S.REPORTED, S.FOLLOWED_UP}
+
+
+class _Slots:
+    """Free 30-minute room slots today from 08:00, skipping what is already booked."""
+
+    def __init__(self, rooms: list[Room]) -> None:
+        day = timezone.localdate()
+        self.first = timezone.make_aware(datetime.combine(day, time(8, 0)))
+        self.busy = list(
+            Appointment.objects.filter(
+                status__in=ACTIVE_STATUSES,
+                start__lt=self.first + timedelta(hours=12),
+                end__gt=self.first,
+            ).values_list("room_id", "start", "end")
+        )
+        self.rooms = rooms
+        self.i = 0
+
+    def next(self) -> tuple[Room, datetime]:
+        while True:
+            room = self.rooms[self.i % len(self.rooms)]
+            start = self.first + timedelta(minutes=30 * (self.i // len(self.rooms)))
+            self.i += 1
+            end = start + timedelta(minutes=30)
+            if not any(r == room.pk and s < end and e > start for r, s, e in self.busy):
+                self.busy.append((room.pk, start, end))
+                return room, start
+
+
+def _make(
+    patient: Patient,
+    code: str,
+    state: str,
+    rad: User,
+    slots: _Slots,
+    *,
+    fever: bool = False,
+    pain: int = 7,
+    after: int | None = None,
+    alert: bool = False,
+) -> ProcedureRequest:
+    now = timezone.now()
+    proc = Procedure.objects.get(code=code)
+    req = ProcedureRequest.objects.create(
+        patient=patient,
+        procedure=proc,
+        state=state,
+        pain_nrs=pain,
+        referring_physician="Dr Paul Mercier",
+        severe_pain=pain >= 8,
+        review_on=(now + timedelta(days=21)).date() if state == S.DEFERRED else None,
+        refusal_reason="Bénéfice attendu trop faible." if state == S.INDICATION_REFUSED else "",
+        cancel_reason="Annulé à la demande du patient." if state == S.CANCELLED else "",
+    )
+    RequestTransition.objects.create(
+        request=req, from_state=S.REQUESTED, to_state=state, actor=rad, reason="demo"
+    )
+    if state not in {S.REQUESTED, S.CONSULTATION_BOOKED, S.DEFERRED, S.CANCELLED}:
+        Consultation.objects.create(
+            request=req,
+            radiologist=rad,
+            history="Lombo-radiculalgie.",
+            indication="Radiculalgie résistante.",
+            benefit_risk="Favorable.",
+        )
+    if state in _AFTER_VALIDATION:
+        req.validated_by, req.validated_at = rad, now - timedelta(days=10)
+        req.save(update_fields=["validated_by", "validated_at"])
+        prescriptions_write(request=req, actor=rad)
+    Declaration.objects.create(
+        patient=patient,
+        request=req,
+        answered_at=now - timedelta(days=1),
+        pregnant=False,
+        takes_anticoagulant=False,
+        fever=fever,
+        current_infection=False,
+        skin_lesion_at_site=False,
+    )
+    LabResult.objects.create(
+        patient=patient,
+        sampled_at=now - timedelta(days=3),
+        platelets_g_l=240,
+        inr=1.0,
+        aptt_ratio=1.0,
+        entered_by=rad,
+    )
+    if state in _DAY:
+        room, start = slots.next()
+        status: str = {  # type: ignore[call-overload]
+            S.PROCEDURE_BOOKED: AppointmentStatus.BOOKED,
+            S.CHECKED_IN: AppointmentStatus.CHECKED_IN,
+            S.READY: AppointmentStatus.CHECKED_IN,
+        }.get(state, AppointmentStatus.DONE)
+        if state in {S.REPORTED, S.FOLLOWED_UP}:
+            start -= timedelta(days=3)
+        Appointment.objects.create(
+            patient=patient,
+            request=req,
+            kind=AppointmentKind.PROCEDURE,
+            procedure=proc,
+            room=room,
+            radiologist=rad,
+            start=start,
+            end=start + timedelta(minutes=30),
+            status=status,
+            booked_by=rad,
+        )
+    if state in {S.PERFORMED, S.REPORTED, S.FOLLOWED_UP}:
+        ProcedureRecord.objects.create(
+            request=req,
+            operator=rad,
+            route="interlamaire",
+            levels="L4-L5",
+            side="median",
+            contrast_product="Iohexol",
+            contrast_volume_ml=2,
+            contrast_lot="L2301",
+            confirmation=proc.contrast_confirmation if proc.contrast_confirmation != "none" else "",
+            drug="Cortivazol",
+            drug_dose_mg=3.75,
+            drug_lot="C998",
+            fluoroscopy_s=42,
+            dap_mgy_cm2=380.0,
+        )
+    if state in {S.REPORTED, S.FOLLOWED_UP}:
+        Report.objects.create(
+            request=req,
+            text=report_draft(req),
+            conclusion="Geste sans incident.",
+            signed_by=rad,
+            signed_at=now - timedelta(days=2),
+        )
+        answered = state == S.FOLLOWED_UP
+        FollowUp.objects.create(
+            request=req,
+            due_at=now - timedelta(hours=12 if answered else 1),
+            answered_at=now - timedelta(hours=6) if answered else None,
+            pain_now=after if answered else None,
+            adverse_events=["fever", "site_pain"] if alert else [],
+            alert=alert,
+        )
+    return req
+
+
+def load(*, context: dict[str, Any], progress: IO[str] | None = None) -> None:
+    if ProcedureRequest.objects.filter(referring_physician="Dr Paul Mercier").exists():
+        return
+    rads = list(User.objects.filter(role=Role.RADIOLOGIST).order_by("username"))
+    rooms = list(Room.objects.filter(active=True).order_by("pk"))
+    if not rads or not rooms:
+        return
+    rad = rads[0]
+    slots = _Slots(rooms)
+    alice = Patient.objects.get(user__username="patient1")
+    bob = Patient.objects.get(user__username="patient2")
+    others = list(Patient.objects.exclude(pk__in=[alice.pk, bob.pk]).order_by("pk")[:60])
+    it = iter(others)
+    _make(alice, "facet_infiltration", S.REPORTED, rad, slots, pain=7)
+    _make(alice, "epidural_infiltration", S.VALIDATED, rad, slots)
+    _make(bob, "epidural_infiltration", S.CHECKED_IN, rad, slots, fever=True)
+    plan = [
+        ("epidural_infiltration", S.REQUESTED),
+        ("bone_biopsy", S.REQUESTED),
+        ("facet_infiltration", S.CONSULTATION_BOOKED),
+        ("discal_infiltration", S.CONSULTATION_DONE),
+        ("vertebroplasty_benign", S.CONSULTATION_DONE),
+        ("foraminal_infiltration", S.INDICATION_REFUSED),
+        ("peripheral_joint_infiltration", S.VALIDATED),
+        ("epidural_infiltration", S.PROCEDURE_BOOKED),
+        ("facet_infiltration", S.PROCEDURE_BOOKED),
+        ("peripheral_joint_infiltration", S.PROCEDURE_BOOKED),
+        ("facet_infiltration", S.CHECKED_IN),
+        ("epidural_infiltration", S.READY),
+        ("epidural_infiltration", S.PERFORMED),
+        ("facet_infiltration", S.PERFORMED),
+        ("vertebroplasty_tumoral", S.DEFERRED),
+        ("bone_biopsy", S.IN_DISCUSSION),
+        ("intrathecal_injection", S.CANCELLED),
+    ]
+    for code, state in plan:
+        _make(next(it), code, state, rad, slots)
+    # Followed-up requests for the outcomes chart; one with a warning sign (alert).
+    results = [
+        ("epidural_infiltration", 8, 3),
+        ("epidural_infiltration", 7, 6),
+        ("epidural_infiltration", 9, 4),
+        ("facet_infiltration", 6, 2),
+        ("facet_infiltration", 7, 5),
+        ("peripheral_joint_infiltration", 8, 2),
+        ("vertebroplasty_benign", 9, 3),
+        ("vertebroplasty_benign", 8, 5),
+    ]
+    for i, (code, before, after) in enumerate(results):
+        _make(next(it), code, S.FOLLOWED_UP, rad, slots, pain=before, after=after, alert=i == 0)
+    if progress is not None:
+        progress.write(f"  pathway requests: {ProcedureRequest.objects.count()}\n")

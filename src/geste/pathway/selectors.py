@@ -1,0 +1,143 @@
+"""Reads for the pathway pages. Lists stay at a constant number of queries (prefetches)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from geste.clinic.models import STAFF_ROLES, CentreSettings, Role
+from geste.pathway.models import FollowUp, ProcedureRequest, RequestState
+from geste.patients.models import Declaration
+from geste.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentKind
+
+PARIS = ZoneInfo("Europe/Paris")
+
+# What the technologist asks the patient to remove, per procedure (pathway.md step 5).
+TO_REMOVE: dict[str, str] = {
+    "peripheral_joint_infiltration": "bijoux et vêtements couvrant l'articulation",
+    "bone_biopsy": "bijoux, montre, vêtements du haut ; blouse fournie",
+    "tumor_ablation": "tous les bijoux et objets métalliques ; blouse fournie",
+}
+SPINE_REMOVE = "bijoux, ceinture, soutien-gorge à armatures ; garder sous-vêtement ; blouse fournie"
+
+
+def to_remove(code: str) -> str:
+    return TO_REMOVE.get(code, SPINE_REMOVE)
+
+
+def get_request_for_user(user: Any, pk: int) -> ProcedureRequest:
+    """Fetch and authorise: staff see every request, a patient only theirs (404 otherwise)."""
+    try:
+        req = ProcedureRequest.objects.select_related("patient", "procedure").get(pk=pk)
+    except (ProcedureRequest.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    role = getattr(user, "role", None)
+    if role in STAFF_ROLES:
+        return req
+    if role == Role.PATIENT and req.patient.user_id == user.pk:
+        return req
+    raise Http404
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, tzinfo=PARIS)
+    return start, start + timedelta(days=1)
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def day_procedures(day: date) -> QuerySet[Appointment]:
+    """The day's procedure appointments with everything a worklist row shows (one query)."""
+    first, last = day_bounds(day)
+    return (
+        Appointment.objects.filter(
+            kind=AppointmentKind.PROCEDURE,
+            status__in=ACTIVE_STATUSES,
+            start__gte=first,
+            start__lt=last,
+        )
+        .select_related("patient", "procedure", "room", "radiologist", "request__procedure")
+        .order_by("start", "room_id")
+    )
+
+
+def questionnaire_fresh(request: ProcedureRequest, at: datetime) -> bool:
+    days = CentreSettings.current().questionnaire_max_age_days
+    return Declaration.objects.filter(
+        patient_id=request.patient_id, answered_at__gte=at - timedelta(days=days)
+    ).exists()
+
+
+def scheduled_at(request: ProcedureRequest) -> datetime | None:
+    appt = (
+        Appointment.objects.filter(
+            request=request, kind=AppointmentKind.PROCEDURE, status__in=ACTIVE_STATUSES
+        )
+        .order_by("start")
+        .first()
+    )
+    return appt.start if appt else None
+
+
+@dataclass
+class Dashboard:
+    today: list[Appointment]
+    verdicts: dict[int, Any]
+    to_decide: list[ProcedureRequest]
+    to_sign: list[ProcedureRequest]
+    alerts: list[FollowUp]
+
+
+def dashboard(day: date) -> Dashboard:
+    """Radiologist's dashboard: today's list with the engine's verdict per row (batch
+    adapter), decisions to take, reports to sign, follow-up alerts."""
+    from geste.clinic.selectors import safety_settings
+    from geste.pathway.adapters import cases_from_requests
+    from geste.rules.safety import check
+
+    appts = list(day_procedures(day))
+    reqs = []
+    for a in appts:
+        if a.request is not None:
+            if a.request.patient_id == a.patient_id:
+                a.request.patient = a.patient  # already loaded: no query per row
+            reqs.append(a.request)
+    settings = safety_settings()
+    verdicts = {int(c.id): check(c, settings) for c in cases_from_requests(reqs)}
+    base = ProcedureRequest.objects.select_related("patient", "procedure")
+    return Dashboard(
+        today=appts,
+        verdicts=verdicts,
+        to_decide=list(
+            base.filter(state=RequestState.CONSULTATION_DONE).order_by("created_at")[:50]
+        ),
+        to_sign=list(base.filter(state=RequestState.PERFORMED).order_by("created_at")[:50]),
+        alerts=list(
+            FollowUp.objects.filter(alert=True, alert_cleared_at__isnull=True)
+            .select_related("request__patient", "request__procedure")
+            .order_by("-answered_at")[:50]
+        ),
+    )
+
+
+def patient_requests(patient: Any) -> list[ProcedureRequest]:
+    """Everything the portal shows: requests with prescriptions, report, follow-up, images."""
+    from geste.documents.models import Document
+
+    return list(
+        ProcedureRequest.objects.filter(patient=patient)
+        .select_related("procedure", "report", "followup")
+        .prefetch_related(
+            "prescriptions",
+            Prefetch("documents", queryset=Document.objects.order_by("-created_at")),
+        )
+        .order_by("-created_at")
+    )

@@ -1,0 +1,60 @@
+"""Many procedure appointments in one day, fast (bulk inserts): for query counts and bench."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from geste.clinic.models import Procedure, User
+from geste.pathway.models import ProcedureRequest, RequestState
+from geste.patients.models import Declaration, Patient
+from geste.scheduling.models import Appointment, AppointmentKind
+from tests.pathway.factories import room
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def fill_day(day: date, n: int, radiologist: User) -> None:
+    proc = Procedure.objects.get(code="facet_infiltration")
+    r = room()
+    patients = Patient.objects.bulk_create(
+        Patient(
+            last_name=f"Charge{i}",
+            birth_name=f"Charge{i}",
+            first_names="Test",
+            birth_date=date(1960, 1, 1) + timedelta(days=i),
+            sex="FM"[i % 2],
+        )
+        for i in range(n)
+    )
+    reqs = ProcedureRequest.objects.bulk_create(
+        ProcedureRequest(patient=p, procedure=proc, state=RequestState.PROCEDURE_BOOKED)
+        for p in patients
+    )
+    start = datetime.combine(day, time(7, 0), tzinfo=PARIS)
+    Appointment.objects.bulk_create(
+        Appointment(
+            patient=p,
+            request=q,
+            kind=AppointmentKind.PROCEDURE,
+            procedure=proc,
+            room=r,
+            radiologist=radiologist,
+            start=start + timedelta(seconds=40 * i),
+            end=start + timedelta(seconds=40 * i + 30),
+        )
+        for i, (p, q) in enumerate(zip(patients, reqs, strict=True))
+    )
+    Declaration.objects.bulk_create(
+        Declaration(
+            patient=p,
+            request=q,
+            answered_at=start - timedelta(days=1),
+            pregnant=False,
+            takes_anticoagulant=False,
+            fever=i % 50 == 0,
+            current_infection=False,
+            skin_lesion_at_site=False,
+        )
+        for i, (p, q) in enumerate(zip(patients, reqs, strict=True))
+    )

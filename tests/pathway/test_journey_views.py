@@ -1,0 +1,233 @@
+"""The whole pathway through the pages (Django test client), state by state."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from io import BytesIO
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from geste.audit.models import AuditEvent
+from geste.pathway.models import ProcedureRequest, RequestState, TimeOut
+from geste.pathway.services_after import token_hash
+from tests.conftest import client_for
+from tests.factories import make_patient
+from tests.pathway.factories import book, lab
+
+pytestmark = pytest.mark.django_db
+NOW = datetime.fromisoformat("2026-03-10T08:00:00+01:00")
+
+
+def _png() -> SimpleUploadedFile:
+    buf = BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buf, "PNG")
+    return SimpleUploadedFile("image.png", buf.getvalue(), content_type="image/png")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_full_pathway(alice, alice_client, bob_client, receptionist, radiologist, technologist):
+    rc, dr, tc = client_for(receptionist), client_for(radiologist), client_for(technologist)
+    letter = SimpleUploadedFile("courrier.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    from geste.clinic.models import Procedure
+
+    proc = Procedure.objects.get(code="epidural_infiltration")
+    r = rc.post(
+        reverse("pathway:intake"),
+        {
+            "patient": alice.pk,
+            "procedure": proc.pk,
+            "referring_physician": "Dr Martin",
+            "referral_letter": letter,
+            "pain_nrs": 8,
+        },
+    )
+    assert r.status_code == 302, r.content
+    req = ProcedureRequest.objects.get(patient=alice)
+    url = reverse("pathway:request_detail", kwargs={"pk": req.pk})
+    assert dr.get(url).status_code == 200
+    r = dr.post(
+        reverse("pathway:consultation", kwargs={"pk": req.pk}),
+        {"history": "Lombalgie", "indication": "Radiculalgie L5", "benefit_risk": "favorable"},
+    )
+    req.refresh_from_db()
+    assert req.state == RequestState.CONSULTATION_DONE
+    # A receptionist may not decide.
+    assert (
+        rc.post(
+            reverse("pathway:decide", kwargs={"pk": req.pk}), {"decision": "validate"}
+        ).status_code
+        == 403
+    )
+    dr.post(reverse("pathway:decide", kwargs={"pk": req.pk}), {"decision": "validate"})
+    req.refresh_from_db()
+    assert req.state == RequestState.VALIDATED
+    kinds = sorted(p.kind for p in req.prescriptions.all())
+    assert kinds == ["blood_test", "products"]
+    p = req.prescriptions.first()
+    pdf = alice_client.get(reverse("pathway:my_pdf_item", args=[req.pk, "ordonnance", p.pk]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert (
+        bob_client.get(
+            reverse("pathway:my_pdf_item", args=[req.pk, "ordonnance", p.pk])
+        ).status_code
+        == 404
+    )
+
+    # Questionnaire by the patient, with fever: booked for 10:00 today.
+    r = alice_client.post(
+        reverse("pathway:questionnaire"),
+        {
+            "pregnant": "no",
+            "takes_anticoagulant": "no",
+            "fever": "yes",
+            "current_infection": "no",
+            "skin_lesion_at_site": "no",
+            "med-TOTAL_FORMS": "3",
+            "med-INITIAL_FORMS": "0",
+        },
+    )
+    assert r.status_code == 302, r.content
+    book(req, NOW + timedelta(hours=2), radiologist)
+    req.state = RequestState.PROCEDURE_BOOKED
+    req.save()
+    lab(alice, NOW - timedelta(days=2))
+    assert rc.get(reverse("pathway:reception")).status_code == 200
+    rc.post(reverse("pathway:check_in", kwargs={"pk": req.pk}))
+    req.refresh_from_db()
+    assert req.state == RequestState.CHECKED_IN
+    assert tc.get(reverse("pathway:tech_worklist")).status_code == 200
+    tc.post(reverse("pathway:pregnancy_check", kwargs={"pk": req.pk}), {"answer": "no"})
+
+    # Time-out: fever is no_go -> blocked, stored.
+    t_url = reverse("pathway:timeout", kwargs={"pk": req.pk})
+    page = dr.get(t_url)
+    assert b'data-verdict="no_go"' in page.content
+    dr.post(t_url, {})
+    req.refresh_from_db()
+    assert req.state == RequestState.CHECKED_IN
+    assert TimeOut.objects.get(request=req).outcome == "blocked"
+    # Fever gone: a new questionnaire; now passes.
+    alice_client.post(
+        reverse("pathway:questionnaire"),
+        {
+            "pregnant": "no",
+            "takes_anticoagulant": "no",
+            "fever": "no",
+            "current_infection": "no",
+            "skin_lesion_at_site": "no",
+            "med-TOTAL_FORMS": "3",
+            "med-INITIAL_FORMS": "0",
+        },
+    )
+    assert b'data-verdict="go"' in dr.get(t_url).content
+    dr.post(t_url, {})
+    req.refresh_from_db()
+    assert req.state == RequestState.READY
+
+    # Record with out-of-range dose refused, then accepted.
+    rec = {
+        "route": "interlamaire",
+        "levels": "L4-L5",
+        "side": "median",
+        "asepsis": "on",
+        "contrast_product": "Iohexol",
+        "contrast_volume_ml": "2",
+        "contrast_lot": "A1",
+        "confirmation": "epidurography",
+        "drug": "Cortivazol",
+        "drug_dose_mg": "3.75",
+        "drug_lot": "B2",
+        "fluoroscopy_s": "35",
+        "dap_mgy_cm2": "-4",
+    }
+    r = dr.post(reverse("pathway:record", kwargs={"pk": req.pk}), rec)
+    assert r.status_code == 200 and "dap_mgy_cm2" in r.context["form"].errors
+    rec["dap_mgy_cm2"] = "412.5"
+    r = dr.post(reverse("pathway:record", kwargs={"pk": req.pk}), rec)
+    assert r.status_code == 302
+    draft = dr.get(reverse("pathway:report", kwargs={"pk": req.pk})).context["form"]["text"].value()
+    assert "412,5 mGy·cm²" in draft and "35 s" in draft
+    dr.post(
+        reverse("pathway:report", kwargs={"pk": req.pk}),
+        {"text": draft, "conclusion": "Geste sans incident."},
+    )
+    req.refresh_from_db()
+    assert req.state == RequestState.REPORTED
+
+    # Patient reads it online; Bob cannot.
+    page = alice_client.get(reverse("pathway:my_results"))
+    assert "412,5" in page.content.decode()
+    assert alice_client.get(reverse("pathway:my_pdf", args=[req.pk, "sortie"])).status_code == 200
+    assert (
+        bob_client.get(reverse("pathway:my_pdf", args=[req.pk, "compte-rendu"])).status_code == 404
+    )
+    assert "412,5" not in bob_client.get(reverse("pathway:my_results")).content.decode()
+
+    # Key image and secure link.
+    dr.post(
+        reverse("pathway:image_upload", kwargs={"pk": req.pk}), {"title": "Clé", "file": _png()}
+    )
+    doc = req.documents.get()
+    assert alice_client.get(reverse("pathway:my_image", args=[doc.pk])).status_code == 200
+    assert bob_client.get(reverse("pathway:my_image", args=[doc.pk])).status_code == 404
+    r = dr.post(reverse("pathway:link_create", kwargs={"pk": req.pk}))
+    link_url = r.context["url"]
+    token = link_url.rstrip("/").rsplit("/", 1)[1]
+    assert req.report.links.get().token_hash == token_hash(token)
+    from django.test import Client
+
+    assert Client().get(reverse("pathway:shared_report", args=[token])).status_code == 200
+    with time_machine.travel(NOW + timedelta(days=15)):
+        assert Client().get(reverse("pathway:shared_report", args=[token])).status_code == 404
+
+    # Follow-up with a warning sign -> alert on the dashboard.
+    fu = req.followup
+    assert fu.due_at == NOW + timedelta(hours=48)
+    alice_client.post(
+        reverse("pathway:followup", args=[fu.pk]),
+        {"pain_now": 3, "adverse_events": ["severe_headache"]},
+    )
+    fu.refresh_from_db()
+    assert fu.alert and fu.answered_at
+    dash = dr.get(reverse("pathway:dashboard")).content.decode()
+    assert "Mal de tête violent" in dash
+    assert AuditEvent.objects.filter(action="document.downloaded", patient=alice).count() >= 3
+    outcomes = dr.get(reverse("pathway:outcomes")).content.decode()
+    assert "<svg" in outcomes and "100 %" in outcomes
+
+
+def test_illegal_transition_refused(alice, radiologist):
+    from geste.pathway.services import TransitionError, request_validate
+    from tests.pathway.factories import make_request
+
+    req = make_request(alice)
+    with pytest.raises(TransitionError, match="Impossible"):
+        request_validate(request=req, actor=radiologist)
+
+
+def test_foraminal_cannot_be_validated(alice, radiologist):
+    from geste.pathway.services import TransitionError, request_validate
+    from tests.pathway.factories import make_request
+
+    req = make_request(alice, "foraminal_infiltration", state=RequestState.CONSULTATION_DONE)
+    with pytest.raises(TransitionError, match="pas réalisé"):
+        request_validate(request=req, actor=radiologist)
+
+
+def test_young_patient_without_questionnaire_cannot_pass(radiologist):
+    p = make_patient("Léa", "Jeune", birth_date=datetime(1996, 1, 1).date(), sex="F")
+    from tests.pathway.factories import make_request
+
+    req = make_request(
+        p, "facet_infiltration", state=RequestState.CHECKED_IN, validated_by=radiologist
+    )
+    book(req, datetime.now(NOW.tzinfo), radiologist)
+    dr = client_for(radiologist)
+    page = dr.get(reverse("pathway:timeout", kwargs={"pk": req.pk})).content.decode()
+    assert "Questionnaire absent" in page
+    dr.post(reverse("pathway:timeout", kwargs={"pk": req.pk}), {"clear_pregnancy_unknown": "ok"})
+    assert TimeOut.objects.get(request=req).outcome == "blocked"
