@@ -1,0 +1,119 @@
+"""What an applied crisis decision does to a request (inside the caller's transaction).
+
+- defer / contraindicated: the request's future appointments are released, then it moves to
+  `deferred` with its review date; the patient is told "a change, log in" after commit;
+- discuss: `in_discussion`, and a discussion is opened with the referring clinician(s);
+- maintain: a pending request stays as it is; a deferred or discussed one goes back to where it
+  had reached (`resume_state`), and to `procedure_booked` if its appointment was kept.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from geste.crisis.models import DEFERRING, Decision, Outcome
+from geste.pathway.models import PENDING_STATES, ProcedureRequest, RequestState
+from geste.pathway.services import request_transition
+from geste.pathway.transitions import resume_state
+from geste.scheduling.models import Appointment, AppointmentKind, AppointmentStatus
+
+CRISIS_STATES = frozenset({RequestState.DEFERRED, RequestState.IN_DISCUSSION})
+
+
+def release_appointments(request: ProcedureRequest, actor: Any) -> int:
+    """Cancel the request's future booked appointments (the slots go back to the agenda)."""
+    from geste.scheduling.services import appointment_cancel
+
+    released = 0
+    for appointment in Appointment.objects.filter(
+        request=request, status=AppointmentStatus.BOOKED, start__gte=timezone.now()
+    ):
+        appointment_cancel(
+            appointment=appointment, actor=actor, reason=_("Report lié au mode crise")
+        )
+        released += 1
+    return released
+
+
+def resume(request: ProcedureRequest, *, actor: Any, details: dict[str, Any]) -> None:
+    """A deferred or discussed request back on the normal pathway."""
+    target = resume_state(validated=request.validated_at is not None)
+    request_transition(
+        request=request,
+        to_state=target,
+        actor=actor,
+        action="crisis.maintained",
+        details=details,
+        extra_fields={"review_on": None},
+    )
+    kept = Appointment.objects.filter(
+        request=request, status=AppointmentStatus.BOOKED, start__gte=timezone.now()
+    ).values_list("kind", flat=True)
+    kinds = set(kept)
+    if target == RequestState.VALIDATED and AppointmentKind.PROCEDURE in kinds:
+        request_transition(request=request, to_state=RequestState.PROCEDURE_BOOKED, actor=actor)
+    elif target == RequestState.REQUESTED and AppointmentKind.CONSULTATION in kinds:
+        request_transition(request=request, to_state=RequestState.CONSULTATION_BOOKED, actor=actor)
+
+
+def apply_decision(
+    *,
+    request: ProcedureRequest,
+    decision: str,
+    review_on: date | None,
+    actor: Any,
+    details: dict[str, Any],
+    run_decision: Any = None,
+) -> str:
+    """Carry out one decision; returns the outcome (applied, or skipped when the request has
+    moved on since the run saw it)."""
+    request.refresh_from_db()
+    state = request.state
+    if state not in PENDING_STATES and state not in CRISIS_STATES:
+        return Outcome.SKIPPED
+    if decision in DEFERRING:
+        release_appointments(request, actor)
+        request.refresh_from_db()
+        request_transition(
+            request=request,
+            to_state=RequestState.DEFERRED,
+            actor=actor,
+            action="crisis.deferred",
+            details={**details, "review_on": review_on.isoformat() if review_on else None},
+            extra_fields={"review_on": review_on},
+        )
+        if state not in CRISIS_STATES:
+            patient_id = request.patient_id
+            transaction.on_commit(lambda: _notify_patient(patient_id))
+    elif decision == Decision.DISCUSS:
+        from geste.crisis.discussions import discussion_open
+
+        if state != RequestState.IN_DISCUSSION:
+            request_transition(
+                request=request,
+                to_state=RequestState.IN_DISCUSSION,
+                actor=actor,
+                action="crisis.in_discussion",
+                details=details,
+            )
+        discussion_open(
+            request=request,
+            actor=actor,
+            policy_id=details["policy"],
+            policy_version=details["version"],
+            run_decision=run_decision,
+        )
+    elif state in CRISIS_STATES:
+        resume(request, actor=actor, details=details)
+    return Outcome.APPLIED
+
+
+def _notify_patient(patient_id: int) -> None:
+    from geste.crisis.notify import notify_patient_change
+
+    notify_patient_change(patient_id)

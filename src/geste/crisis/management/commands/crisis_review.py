@@ -1,0 +1,27 @@
+"""`geste manage crisis_review [--today YYYY-MM-DD]`: the daily re-triage, for cron."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Re-triage deferred requests whose review date has come, under the active policy."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--today", type=date.fromisoformat, default=None)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from geste.crisis.services import review_due
+
+        run = review_due(today=options["today"])
+        if run is None:
+            self.stdout.write("crisis_review: nothing to review")
+            return
+        self.stdout.write(
+            f"crisis_review: run {run.pk}, {run.processed} request(s) re-triaged, "
+            f"{dict(run.counts)}"
+        )

@@ -1,0 +1,198 @@
+"""Accept or adjust a proposed recovery plan.
+
+Accepting books each planned item through `scheduling.services.appointment_book` (the one booking
+path: locks, capacity, prerequisites) at the first free time of its day, the request coming back
+from `deferred` first, both in one transaction per item: an item that cannot be booked stays
+deferred and is reported, the others go on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from geste.audit.services import log_action
+from geste.clinic.models import Room, User
+from geste.crisis.effects import resume
+from geste.crisis.errors import CrisisError
+from geste.crisis.models import PlanStatus, RecoveryItem, RecoveryPlan
+from geste.crisis.recovery import capacity_for, plan_refresh
+from geste.pathway.models import RequestState
+from geste.scheduling import capacity
+
+
+@dataclass
+class AcceptResult:
+    booked: int
+    failed: list[tuple[int, str]]  # (item id, reason)
+
+
+def _slot(item: RecoveryItem) -> tuple[datetime, Room, User] | None:
+    from geste.scheduling.selectors import search_slots
+
+    assert item.day is not None
+    day_start = datetime.combine(item.day, time.min, tzinfo=capacity.PARIS)
+    not_before = max(day_start, timezone.now())
+    not_after = day_start + timedelta(days=1)
+    req = item.request
+    for rooms in ([item.room], None):
+        options = search_slots(
+            procedure=req.procedure,
+            kind=item.kind,
+            not_before=not_before,
+            not_after=not_after,
+            patient=req.patient,
+            limit=None,
+            rooms=rooms,  # type: ignore[arg-type]
+        )
+        mine = [o for o in options if o.radiologist.pk == item.radiologist_id] or options
+        if mine:
+            return mine[0].start, mine[0].room, mine[0].radiologist
+    return None
+
+
+def _book(item: RecoveryItem, actor: Any) -> None:
+    from geste.scheduling.services import BookingError, appointment_book
+
+    req = item.request
+    req.refresh_from_db()
+    if req.state != RequestState.DEFERRED:
+        raise CrisisError(_("La demande n'est plus reportée."))
+    found = _slot(item)
+    if found is None:
+        raise CrisisError(_("Plus de créneau libre ce jour-là."))
+    start, room, radiologist = found
+    with transaction.atomic():
+        resume(req, actor=actor, details={"plan": item.plan_id, "item": item.pk})
+        req.refresh_from_db()
+        try:
+            appointment = appointment_book(
+                patient=req.patient,
+                kind=item.kind,
+                procedure=req.procedure,
+                start=start,
+                room=room,
+                radiologist=radiologist,
+                actor=actor,
+                request=req,
+            )
+        except BookingError as exc:
+            raise CrisisError(str(exc)) from None
+        item.appointment = appointment
+        item.save(update_fields=["appointment"])
+        patient_id = req.patient_id
+
+        def notify() -> None:
+            from geste.crisis.notify import notify_patient_change
+
+            notify_patient_change(patient_id)
+
+        transaction.on_commit(notify)
+
+
+def plan_accept(*, plan: RecoveryPlan, actor: Any) -> AcceptResult:
+    with transaction.atomic():
+        locked = RecoveryPlan.objects.select_for_update().get(pk=plan.pk)
+        if locked.status != PlanStatus.PROPOSED:
+            raise CrisisError(_("Ce plan n'est plus une proposition."))
+        locked.status = PlanStatus.ACCEPTED
+        locked.accepted_at = timezone.now()
+        locked.accepted_by = actor
+        locked.save(update_fields=["status", "accepted_at", "accepted_by"])
+        RecoveryPlan.objects.filter(crisis=locked.crisis, status=PlanStatus.PROPOSED).exclude(
+            pk=locked.pk
+        ).update(status=PlanStatus.DISCARDED)
+    booked, failed = 0, []
+    items = (
+        plan.items.filter(removed=False, day__isnull=False, appointment__isnull=True)
+        .select_related("request__patient", "request__procedure", "room")
+        .order_by("day", "-priority_weight", "id")
+    )
+    for item in items:
+        try:
+            _book(item, actor)
+            booked += 1
+        except CrisisError as exc:
+            failed.append((item.pk, str(exc)))
+    log_action(
+        actor=actor,
+        action="crisis.plan_accepted",
+        obj=plan,
+        details={"booked": booked, "failed": [i for i, _r in failed]},
+    )
+    plan.refresh_from_db()
+    return AcceptResult(booked=booked, failed=failed)
+
+
+def item_move(
+    *, item: RecoveryItem, day: date, room: Room, radiologist: User, actor: Any
+) -> RecoveryItem:
+    """Move one item; refused if the adjusted plan breaks a capacity or an earliest date."""
+    plan = item.plan
+    if plan.status != PlanStatus.PROPOSED:
+        raise CrisisError(_("Ce plan n'est plus modifiable."))
+    moved = RecoveryItem.objects.select_related("request__procedure").get(pk=item.pk)
+    moved.day, moved.room, moved.radiologist = day, room, radiologist
+    rooms, rads = capacity_for(plan.horizon_start, plan.horizon_end)
+    errors = _rules(moved) + _overload(plan, moved, rooms, rads)
+    if errors:
+        raise CrisisError(_("Déplacement impossible : %(why)s") % {"why": "; ".join(errors)})
+    with transaction.atomic():
+        moved.save(update_fields=["day", "room", "radiologist"])
+        plan_refresh(plan)
+        log_action(
+            actor=actor,
+            action="crisis.plan_item_moved",
+            obj=plan,
+            details={"item": moved.pk, "day": day.isoformat(), "room": room.pk},
+        )
+    return moved
+
+
+def _rules(moved: RecoveryItem) -> list[str]:
+    assert moved.day is not None and moved.room is not None
+    errors = []
+    if moved.day < moved.earliest:
+        errors.append(
+            _("avant la date au plus tôt (%(d)s)") % {"d": moved.earliest.strftime("%d/%m/%Y")}
+        )
+    proc = moved.request.procedure
+    if moved.kind == "procedure" and moved.room.modality not in {proc.modality, proc.alt_modality}:
+        errors.append(_("la salle n'a pas l'équipement nécessaire"))
+    return errors
+
+
+def _overload(plan: RecoveryPlan, moved: RecoveryItem, rooms: Any, rads: Any) -> list[str]:
+    """Capacity left on the target day once the plan's other items are counted."""
+    assert moved.day is not None
+    room_cap = {(r.day, r.room_id): r.minutes for r in rooms}
+    rad_cap = {(k.day, k.radiologist_id): k.minutes for k in rads}
+    same_day = plan.items.filter(removed=False, day=moved.day).exclude(pk=moved.pk)
+    room_used = sum(i.duration_min for i in same_day if i.room_id == moved.room_id)
+    rad_used = sum(i.duration_min for i in same_day if i.radiologist_id == moved.radiologist_id)
+    errors = []
+    if room_used + moved.duration_min > room_cap.get((moved.day, moved.room_id), 0):
+        errors.append(_("la salle est complète ce jour-là"))
+    if rad_used + moved.duration_min > rad_cap.get((moved.day, moved.radiologist_id), 0):
+        errors.append(_("le radiologue est complet ce jour-là"))
+    return errors
+
+
+def item_remove(*, item: RecoveryItem, actor: Any) -> RecoveryItem:
+    """Take an item out of the plan: the request stays deferred, to be booked by hand."""
+    plan = item.plan
+    if plan.status != PlanStatus.PROPOSED:
+        raise CrisisError(_("Ce plan n'est plus modifiable."))
+    with transaction.atomic():
+        item.removed = True
+        item.save(update_fields=["removed"])
+        plan_refresh(plan)
+        log_action(
+            actor=actor, action="crisis.plan_item_removed", obj=plan, details={"item": item.pk}
+        )
+    return item

@@ -1,0 +1,196 @@
+"""Writes of crisis mode: start and end a crisis, confirm (apply) decisions, the daily review.
+
+Every decision applied stores the policy id and version and the rule ids that produced it
+(on the RunDecision and in the audit event); an override needs a reason.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from geste.audit.services import log_action
+from geste.crisis.effects import apply_decision
+from geste.crisis.errors import CrisisError
+from geste.crisis.models import (
+    DEFERRING,
+    CrisisPeriod,
+    Decision,
+    Outcome,
+    PolicyRun,
+    RunDecision,
+    RunKind,
+    RunStatus,
+)
+from geste.crisis.selectors import active_crisis
+from geste.crisis.whatif import run_create, run_execute
+from geste.rules.policy import PolicyError, load_policy
+
+__all__ = [
+    "CrisisError",
+    "crisis_end",
+    "crisis_start",
+    "decision_confirm",
+    "decisions_confirm_bulk",
+    "review_due",
+]
+
+
+def crisis_start(*, policy_id: str, actor: Any) -> CrisisPeriod:
+    """Declare a crisis under a policy (one active at most; the database enforces it)."""
+    try:
+        policy = load_policy(policy_id)
+    except PolicyError:
+        raise CrisisError(_("Politique inconnue.")) from None
+    try:
+        with transaction.atomic():
+            crisis = CrisisPeriod.objects.create(
+                policy_id=policy.id, policy_version=policy.version, started_by=actor
+            )
+            log_action(
+                actor=actor,
+                action="crisis.started",
+                obj=crisis,
+                details={"policy": policy.id, "version": policy.version},
+            )
+    except IntegrityError:
+        raise CrisisError(_("Une crise est déjà active.")) from None
+    return crisis
+
+
+def crisis_end(*, crisis: CrisisPeriod, actor: Any) -> CrisisPeriod:
+    """Deactivate the crisis: no more re-sorting; the recovery plan can be built."""
+    with transaction.atomic():
+        locked = CrisisPeriod.objects.select_for_update().get(pk=crisis.pk)
+        if not locked.active:
+            raise CrisisError(_("Cette crise est déjà terminée."))
+        locked.active = False
+        locked.ended_at = timezone.now()
+        locked.ended_by = actor
+        locked.save(update_fields=["active", "ended_at", "ended_by"])
+        log_action(actor=actor, action="crisis.ended", obj=locked)
+    crisis.refresh_from_db()
+    return crisis
+
+
+def _review_date(decision: str, params: dict[str, int], today: date) -> date | None:
+    if decision == Decision.DEFER:
+        return today + timedelta(days=params["defer_review_days"])
+    if decision == Decision.CONTRAINDICATED:
+        return today + timedelta(days=params["contraindicated_review_days"])
+    return None
+
+
+def decision_confirm(
+    *, decision: RunDecision, actor: Any, final: str | None = None, reason: str = ""
+) -> RunDecision:
+    """Confirm the proposed decision for one request, or override it (reason required), and
+    carry it out (`effects.apply_decision`)."""
+    final = final or decision.proposed
+    reason = reason.strip()
+    if final not in Decision.values:
+        raise CrisisError(_("Décision inconnue."))
+    if final != decision.proposed and not reason:
+        raise CrisisError(_("Indiquez le motif du changement de décision."))
+    run = decision.run
+    crisis = active_crisis()
+    if crisis is None:
+        raise CrisisError(_("Aucune crise n'est active : déclenchez le mode crise pour appliquer."))
+    if crisis.policy_id != run.policy_id:
+        raise CrisisError(_("Cette simulation n'utilise pas la politique de la crise en cours."))
+    if run.status != RunStatus.DONE:
+        raise CrisisError(_("La simulation n'est pas terminée."))
+    policy = load_policy(run.policy_id)
+    with transaction.atomic():
+        locked = (
+            RunDecision.objects.select_for_update().select_related("request").get(pk=decision.pk)
+        )
+        if locked.outcome:
+            raise CrisisError(_("Cette décision a déjà été traitée."))
+        review_on = (
+            locked.review_on
+            if final == locked.proposed
+            else _review_date(final, dict(policy.parameters), run.today)
+        )
+        details = {
+            "policy": run.policy_id,
+            "version": run.policy_version,
+            "rules": list(locked.rules),
+            "run": run.pk,
+            "proposed": locked.proposed,
+            "final": final,
+        }
+        outcome = apply_decision(
+            request=locked.request,
+            decision=final,
+            review_on=review_on,
+            actor=actor,
+            details=details,
+            run_decision=locked,
+        )
+        locked.final = final
+        locked.override_reason = reason if final != locked.proposed else ""
+        locked.confirmed_by = actor if getattr(actor, "is_authenticated", False) else None
+        locked.confirmed_at = timezone.now()
+        locked.outcome = outcome
+        if final != locked.proposed:
+            locked.review_on = review_on
+        locked.save()
+        if run.kind == RunKind.WHAT_IF:
+            PolicyRun.objects.filter(pk=run.pk, kind=RunKind.WHAT_IF).update(
+                kind=RunKind.APPLIED,
+                applied_at=timezone.now(),
+                applied_by=locked.confirmed_by,
+                crisis=crisis,
+            )
+        log_action(
+            actor=actor,
+            action="crisis.decision_overridden"
+            if final != locked.proposed
+            else "crisis.decision_confirmed",
+            obj=locked.request,
+            details={**details, "outcome": outcome, "overridden": final != locked.proposed},
+        )
+    decision.refresh_from_db()
+    return decision
+
+
+def decisions_confirm_bulk(*, run: PolicyRun, proposed: str, actor: Any) -> dict[str, int]:
+    """Confirm every decision of one category still to confirm (each in its own transaction:
+    one request that has moved on does not block the others)."""
+    done: dict[str, int] = {Outcome.APPLIED.value: 0, Outcome.SKIPPED.value: 0}
+    for decision in run.decisions.filter(proposed=proposed, outcome="").select_related("run"):
+        result = decision_confirm(decision=decision, actor=actor)
+        done[result.outcome] = done.get(result.outcome, 0) + 1
+    return done
+
+
+def review_due(*, today: date | None = None) -> PolicyRun | None:
+    """The daily re-triage of deferred requests whose review date has come, under the active
+    policy. Still deferred or contraindicated: the new review date is applied at once (no
+    change for anyone). Any change (maintain, discuss) waits for a clinician on the run page.
+    """
+    crisis = active_crisis()
+    if crisis is None:
+        return None  # outside a crisis nothing is re-sorted
+    today = today or timezone.localdate()
+    from geste.crisis.selectors import deferred_requests
+
+    if not deferred_requests().filter(review_on__lte=today).exists():
+        return None
+    run = run_create(
+        policy_id=crisis.policy_id,
+        actor=None,
+        kind=RunKind.REVIEW,
+        today=today,
+        crisis=crisis,
+        enqueue=False,
+    )
+    run = run_execute(run.pk)
+    for decision in run.decisions.filter(proposed__in=DEFERRING).select_related("run"):
+        decision_confirm(decision=decision, actor=None)
+    return run

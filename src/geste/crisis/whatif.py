@@ -1,0 +1,224 @@
+"""Policy runs: a what-if over every pending request (nothing changes), or the daily review of
+the deferred requests whose review date has come (crisis-triage.md, "What-if first").
+
+Built for 100,000 pending requests in seconds: the cases come from the ONE adapter in bulk
+(`cases_from_requests`, a handful of queries per chunk), decisions are written with
+`bulk_create`, and progress is saved once per chunk so the page can poll it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from geste.audit.services import log_action
+from geste.crisis.errors import CrisisError
+from geste.crisis.models import DEFERRING, PolicyRun, RunDecision, RunKind, RunStatus
+from geste.pathway.adapters import cases_from_requests
+from geste.pathway.models import PENDING_STATES, ProcedureRequest, RequestState
+from geste.rules.policy import PolicyError, load_policy
+from geste.rules.triage import triage
+from geste.scheduling.models import Appointment, AppointmentKind, AppointmentStatus
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 5000
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def run_queryset(run: PolicyRun) -> QuerySet[ProcedureRequest]:
+    """The requests a run looks at: pending ones (what-if), or deferred ones due for review."""
+    if run.kind == RunKind.REVIEW:
+        return ProcedureRequest.objects.filter(
+            state=RequestState.DEFERRED, review_on__lte=run.today
+        )
+    return ProcedureRequest.objects.filter(state__in=PENDING_STATES)
+
+
+def run_create(
+    *,
+    policy_id: str,
+    actor: Any,
+    kind: str = RunKind.WHAT_IF,
+    today: date | None = None,
+    crisis: Any = None,
+    enqueue: bool = True,
+) -> PolicyRun:
+    """Record a run (queued) and start it in the background once committed."""
+    try:
+        policy = load_policy(policy_id)
+    except PolicyError:
+        raise CrisisError(_("Politique inconnue.")) from None
+    with transaction.atomic():
+        run = PolicyRun.objects.create(
+            kind=kind,
+            policy_id=policy.id,
+            policy_version=policy.version,
+            crisis=crisis,
+            today=today or timezone.localdate(),
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        log_action(
+            actor=actor,
+            action="crisis.run_started",
+            obj=run,
+            details={"kind": kind, "policy": policy.id, "version": policy.version},
+        )
+        if enqueue:
+            transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+def _enqueue(run_id: int) -> None:
+    from geste.crisis.tasks import execute_run
+
+    execute_run.enqueue(run_id)
+
+
+def _booked_minutes(
+    qs: QuerySet[ProcedureRequest], now: Any
+) -> tuple[dict[int, int], dict[int, dict[date, int]]]:
+    """Minutes of future booked procedure appointments per request, total and per week."""
+    total: dict[int, int] = {}
+    weekly: dict[int, dict[date, int]] = {}
+    rows = Appointment.objects.filter(
+        request__in=qs.values("pk"),
+        kind=AppointmentKind.PROCEDURE,
+        status=AppointmentStatus.BOOKED,
+        start__gte=now,
+    ).values_list("request_id", "start", "end")
+    for request_id, start, end in rows.iterator(chunk_size=CHUNK):
+        minutes = int((end - start).total_seconds() // 60)
+        total[request_id] = total.get(request_id, 0) + minutes
+        week = _monday(timezone.localtime(start).date())
+        per = weekly.setdefault(request_id, {})
+        per[week] = per.get(week, 0) + minutes
+    return total, weekly
+
+
+def run_execute(run_id: int) -> PolicyRun:
+    """Triage every request of the run and store the proposals (the task body)."""
+    claimed = PolicyRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, started_at=timezone.now()
+    )
+    run = PolicyRun.objects.get(pk=run_id)
+    if not claimed:
+        return run  # already run (a retried task): nothing to do
+    started = time.perf_counter()
+    try:
+        _execute(run)
+    except Exception as exc:
+        logger.exception("crisis run %s failed", run_id)
+        PolicyRun.objects.filter(pk=run_id).update(
+            status=RunStatus.FAILED, error=type(exc).__name__, finished_at=timezone.now()
+        )
+        raise
+    PolicyRun.objects.filter(pk=run_id).update(seconds=time.perf_counter() - started)
+    run.refresh_from_db()
+    return run
+
+
+def _execute(run: PolicyRun) -> None:
+    policy = load_policy(run.policy_id)
+    if policy.version != run.policy_version:
+        raise CrisisError(f"policy version changed: {policy.version}")
+    qs = run_queryset(run)
+    now = timezone.now()
+    states = dict(qs.values_list("pk", "state").iterator(chunk_size=CHUNK))
+    PolicyRun.objects.filter(pk=run.pk).update(total=len(states))
+    freed, weekly = _booked_minutes(qs, now)
+    today = run.today
+    counts: Counter[str] = Counter()
+    freed_by_week: Counter[date] = Counter()
+    batch: list[tuple[Any, ...]] = []
+    processed = 0
+    run_id = run.pk
+    dumps = json.dumps
+    for case in cases_from_requests(qs, chunk_size=CHUNK):
+        result = triage(case, policy, today)
+        request_id = int(case.id)
+        decision = result.decision
+        counts[decision] += 1
+        minutes = freed.get(request_id, 0) if decision in DEFERRING else 0
+        if minutes:
+            freed_by_week.update(weekly[request_id])
+        # Same column order as _COLUMNS.
+        batch.append(
+            (
+                run_id,
+                request_id,
+                states.get(request_id, ""),
+                case.procedure,
+                decision,
+                dumps(result.rules),
+                result.review_on,
+                result.group_lesions,
+                minutes,
+                "",
+                "",
+                "",
+            )
+        )
+        if len(batch) >= CHUNK:
+            processed += len(batch)
+            _flush(run_id, batch, processed, counts)
+            batch = []
+    processed += len(batch)
+    _flush(run_id, batch, processed, counts)
+    PolicyRun.objects.filter(pk=run_id).update(
+        status=RunStatus.DONE,
+        finished_at=timezone.now(),
+        total=processed,
+        freed_minutes_by_week={d.isoformat(): m for d, m in sorted(freed_by_week.items())},
+    )
+
+
+_COLUMNS = (
+    "run_id",
+    "request_id",
+    "request_state",
+    "procedure",
+    "proposed",
+    "rules",
+    "review_on",
+    "group_lesions",
+    "freed_minutes",
+    "final",
+    "override_reason",
+    "outcome",
+)
+
+
+def _insert(rows: list[tuple[Any, ...]]) -> None:
+    """Write decisions without building model instances: COPY on PostgreSQL, executemany
+    elsewhere (the ORM's bulk_create spends most of its time preparing values)."""
+    table = connection.ops.quote_name(RunDecision._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor  # the psycopg cursor
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[union-attr]
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(_COLUMNS))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608 - fixed names
+
+
+def _flush(run_id: int, batch: list[tuple[Any, ...]], processed: int, counts: Counter[str]) -> None:
+    with transaction.atomic():
+        if batch:
+            _insert(batch)
+        PolicyRun.objects.filter(pk=run_id).update(processed=processed, counts=dict(counts))
