@@ -79,8 +79,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print_demo_logins(args.host, args.port)
     if args.no_serve:
         return 0
+    _start_task_worker()
     _serve(args.host, args.port, args.workers)
     return 0
+
+
+def _start_task_worker() -> None:
+    """The demo runs background tasks (crisis what-if, reminders) in a worker beside the server."""
+    import atexit
+    import subprocess
+
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "geste.cli",
+            "manage",
+            "db_worker",
+            "--interval",
+            "1",
+            "--no-reload",
+        ],
+        env={**os.environ, "GESTE_DEBUG": os.environ.get("GESTE_DEBUG", "1")},
+    )
+    atexit.register(worker.terminate)
+    sys.stdout.write(f"Background task worker started (pid {worker.pid}).\n")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
