@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench serve clean
+.PHONY: install demo test lint bench serve clean messages
 
 install: $(STAMP)
 
@@ -27,7 +27,16 @@ test: lint
 
 bench: install
 	$(BIN)/python bench/rules.py
+	$(BIN)/python bench/slots.py
 	$(BIN)/python bench/recovery.py
+	$(BIN)/python bench/booking.py
+	$(BIN)/python bench/worklist.py
+	$(BIN)/python bench/whatif.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
+
+# Re-extract the translatable strings into the English catalogue and compile it (needs gettext).
+messages: install
+	cd src/geste && DJANGO_SETTINGS_MODULE=geste.test_settings ../../$(BIN)/python -m django makemessages -l en --no-obsolete --no-location -i test_settings.py
+	cd src/geste && DJANGO_SETTINGS_MODULE=geste.test_settings ../../$(BIN)/python -m django compilemessages -l en
