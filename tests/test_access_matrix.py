@@ -8,12 +8,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from geste.audit.models import AuditEvent
 from geste.documents.models import Document, DocumentKind
 from geste.pathway.models import FollowUp, Prescription, Report, RequestState
+from geste.patients.models import LabResult
 from tests.conftest import client_for
 from tests.pathway.factories import make_request
 
@@ -22,9 +25,16 @@ ANON, A, B, REC, TECH, RAD, ADM = "anon", "A", "B", "rec", "tech", "rad", "adm"
 LOGIN = 302
 
 
+PDF = b"%PDF-1.4\n%fake letter\n"
+
+
 @pytest.fixture
-def world(alice, bob, staff_users, radiologist):
+def world(alice, bob, staff_users, radiologist, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     req = make_request(alice, state=RequestState.REPORTED, validated_by=radiologist)
+    req.referral_letter.save("courrier.pdf", ContentFile(PDF))
+    lab = LabResult.objects.create(patient=alice, sampled_at=timezone.now(), inr=1.0)
+    lab.document.save("bilan.pdf", ContentFile(PDF))
     pres = Prescription.objects.create(
         request=req, kind="products", lines=["x"], prescriber=radiologist
     )
@@ -47,7 +57,7 @@ def world(alice, bob, staff_users, radiologist):
         ("administrator", ADM),
     ):
         clients[key] = client_for(staff_users[role])
-    return {"req": req, "pres": pres, "fu": fu, "doc": doc, "clients": clients}
+    return {"req": req, "pres": pres, "fu": fu, "doc": doc, "lab": lab, "clients": clients}
 
 
 def _pages(w):
@@ -68,6 +78,12 @@ def _pages(w):
         (reverse("pathway:dashboard"), {**no_patient, REC: 403, TECH: 403, RAD: 200, ADM: 200}),
         (reverse("pathway:outcomes"), {**no_patient, REC: 403, TECH: 403, RAD: 200, ADM: 200}),
         (reverse("pathway:staff_pdf", args=[pk, "compte-rendu"]), {**no_patient, **staff_all}),
+        (reverse("pathway:referral_letter", args=[pk]), {**no_patient, **staff_all}),
+        (reverse("pathway:lab_document", args=[w["lab"].pk]), {**no_patient, **staff_all}),
+        (
+            reverse("portal:home"),
+            {ANON: LOGIN, A: 200, B: 200, REC: 403, TECH: 403, RAD: 403, ADM: 403},
+        ),
         (
             reverse("pathway:questionnaire"),
             {ANON: LOGIN, A: 200, B: 200, REC: 403, TECH: 403, RAD: 403, ADM: 403},
@@ -106,6 +122,7 @@ _POSTS = [
     ("pathway:pregnancy_check", {REC: 403}),
     ("pathway:link_create", {REC: 403, TECH: 403}),
     ("pathway:image_upload", {}),
+    ("pathway:procedure_book", {TECH: 403}),
 ]
 
 
@@ -137,3 +154,24 @@ def test_patient_b_sees_nothing_of_a(world):
     assert b.get(reverse("pathway:my_image", args=[world["doc"].pk])).status_code == 404
     for kind in ("compte-rendu", "sortie"):
         assert b.get(reverse("pathway:my_pdf", args=[world["req"].pk, kind])).status_code == 404
+
+
+def test_staff_downloads_of_letter_and_lab_report_are_audited(world):
+    client = world["clients"][REC]
+    letter = client.get(reverse("pathway:referral_letter", args=[world["req"].pk]))
+    assert letter["Content-Type"] == "application/pdf"
+    assert letter["Cache-Control"] == "no-store"
+    assert letter.content == PDF
+    lab = client.get(reverse("pathway:lab_document", args=[world["lab"].pk]))
+    assert lab.content == PDF
+    kinds = sorted(
+        e.details["kind"]
+        for e in AuditEvent.objects.filter(
+            action="document.downloaded", patient=world["req"].patient
+        )
+    )
+    assert kinds == ["lab_result", "referral_letter"]
+    # Nothing to serve: 404, not an empty 200.
+    world["req"].referral_letter = ""
+    world["req"].save()
+    assert client.get(reverse("pathway:referral_letter", args=[world["req"].pk])).status_code == 404

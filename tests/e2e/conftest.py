@@ -60,4 +60,7 @@ def screenshot(page: Any, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    # A full-page screenshot can leave the page half-scrolled so that the next click lands
+    # on a shifted element; put it back at the top.
+    page.evaluate("window.scrollTo(0, 0)")
     return path

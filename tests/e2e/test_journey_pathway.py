@@ -1,105 +1,289 @@
-"""Browser journey (shortened): questionnaire with fever; time-out blocks it, then passes a
-clean case; procedure recorded; report signed; patient reads it; follow-up with a warning sign
-raises the alert on the radiologist's dashboard. Screenshots of each page."""
+"""The whole clinical pathway in a real browser (issue 5, point 13), every step by clicks.
+
+A newcomer books a consultation online and fills the questionnaire; the radiologist records
+the consultation, validates and books the procedure from the proposed earliest slots;
+reception checks in; the time-out blocks a case with fever (Bob, postponed) and passes the
+clean one; the procedure is recorded; the report signed; the patient reads it online; the
+follow-up reminder brings her back, she reports a warning sign and the alert appears on the
+radiologist's dashboard. Every page: a screenshot, and no console error.
+
+The clock: the test starts on a fixed Monday 07:30 (Paris), a week after today so that the
+browser's cookies, set by the server's clock, stay valid; it moves forward (time_machine,
+ticking) only where real time must pass: to the consultation, to the procedure day, and to
+48 h after the procedure. Data set-up, and why: the centre (rooms, hours, roster) is
+reference data; Bob's validated request and its booking are prepared directly (his
+consultation is not what this test is about); he fills his questionnaire in the browser.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 
-from geste.pathway.models import RequestState
+from geste.clinic.models import Procedure
+from geste.pathway.models import ProcedureRequest, RequestState
+from geste.scheduling.models import Appointment, AppointmentKind
+from geste.scheduling.selectors import earliest_slots
+from geste.scheduling.services import appointment_book
 from tests.e2e.conftest import screenshot
-from tests.pathway.factories import book, lab, make_request
+from tests.scheduling.conftest import build_centre
 
 pytestmark = pytest.mark.django_db(transaction=True)
+PARIS = ZoneInfo("Europe/Paris")
+FACET = "Injection dans les petites articulations"
 
 
-def _login(page: Any, url: str, username: str, password: str) -> None:
-    page.context.clear_cookies()
-    page.goto(url + "/connexion/")
-    page.get_by_label("Identifiant").fill(username)
-    page.get_by_label("Mot de passe").fill(password)
+def _monday_after_next_week() -> datetime:
+    day = timezone.localdate() + timedelta(days=7)
+    day += timedelta(days=(7 - day.weekday()) % 7)
+    return datetime.combine(day, time(7, 30), tzinfo=PARIS)
+
+
+def _field(page: Any, label: str) -> Any:
+    """The input labelled exactly `label` (required fields add " *" to their label)."""
+    return page.get_by_label(re.compile("^" + re.escape(label) + r"( \*)?$"))
+
+
+def _look(page: Any, name: str) -> None:
+    """Screenshot, and the page must not have logged a console error.
+
+    A full-page screenshot resizes Chromium's viewport and leaves the page scrolled in a
+    state where the next focus change re-scrolls it (by ~90 px): the mousedown of a click
+    then lands on the button and the mouseup on whatever moved under the pointer, so no
+    click is dispatched and the form is not submitted. Back to the top after each shot;
+    the click then scrolls the button into view the normal way.
+    """
+    page.wait_for_load_state("networkidle")
+    screenshot(page, f"journey-{name}")
+    page.evaluate("window.scrollTo(0, 0)")
+    assert page.console_errors == [], (name, page.console_errors)
+
+
+def _click(page: Any, role: str, name: str, **kw: Any) -> None:
     with page.expect_navigation():
-        page.get_by_role("button", name="Se connecter").click()
+        page.get_by_role(role, name=name, **kw).first.click()
     page.wait_for_load_state("networkidle")
 
 
-def _questionnaire(page: Any, url: str, fever: str) -> None:
-    page.goto(url + "/mon-espace/questionnaire/")
-    for name, value in (
+def _login(page: Any, url: str, username: str, password: str, path: str = "/connexion/") -> None:
+    page.context.clear_cookies()
+    page.goto(url + path)
+    page.get_by_label("Identifiant").fill(username)
+    page.get_by_label("Mot de passe").fill(password)
+    _click(page, "button", "Se connecter")
+
+
+def _questionnaire(page: Any, *, fever: str, name: str) -> None:
+    page.get_by_role("link", name="Remplir le questionnaire").click()
+    page.wait_for_load_state("networkidle")
+    for field, value in (
         ("pregnant", "no"),
         ("takes_anticoagulant", "no"),
         ("fever", fever),
         ("current_infection", "no"),
         ("skin_lesion_at_site", "no"),
     ):
-        page.locator(f"input[name={name}][value={value}]").check()
-    screenshot(page, f"journey-questionnaire-{fever}")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Envoyer mes réponses").click()
-    page.wait_for_load_state("networkidle")
+        page.locator(f"input[name={field}][value={value}]").check()
+    _look(page, name)
+    _click(page, "button", "Envoyer mes réponses")
+    assert page.get_by_text("Questionnaire enregistré").is_visible()
 
 
-def test_pathway_journey(
-    page: Any, live_server: Any, alice: Any, radiologist: Any, password: str
+def test_whole_pathway(
+    page: Any,
+    live_server: Any,
+    radiologist: Any,
+    receptionist: Any,
+    technologist: Any,
+    bob: Any,
+    password: str,
 ) -> None:
-    req = make_request(alice, state=RequestState.CHECKED_IN, validated_by=radiologist)
-    book(req, timezone.now() + timedelta(minutes=30), radiologist)
-    lab(alice, timezone.now() - timedelta(days=2))
     url = live_server.url
-    _login(page, url, alice.user.username, password)
-    _questionnaire(page, url, "yes")
+    build_centre(radiologist)
+    with time_machine.travel(_monday_after_next_week(), tick=True) as clock:
+        # 1. A newcomer books a consultation online.
+        page.goto(url + "/prendre-rendez-vous/")
+        page.get_by_label(FACET, exact=False).check()
+        _look(page, "01-book-procedure")
+        _click(page, "button", "Voir les créneaux")
+        page.locator("input[name=slot]").first.check()
+        page.get_by_label("Nom d'usage").fill("Martin")
+        page.get_by_label("Prénoms").fill("Claire")
+        page.get_by_label("Date de naissance").fill("1958-04-12")
+        page.get_by_label("Sexe").select_option("F")
+        page.get_by_label("Téléphone portable").fill("06 11 22 33 44")
+        page.get_by_label("Adresse e-mail").fill("claire.martin@example.org")
+        page.locator("#id_password1").fill("une-phrase-secrete-42")
+        page.locator("#id_password2").fill("une-phrase-secrete-42")
+        _look(page, "02-book-slot")
+        _click(page, "button", "Réserver ce créneau")
+        assert page.get_by_text("Votre consultation est réservée").is_visible()
+        _look(page, "03-my-appointments")
+        consultation = Appointment.objects.get(patient__email="claire.martin@example.org")
+        req = ProcedureRequest.objects.get(pk=consultation.request_id)
+        assert req.state == RequestState.CONSULTATION_BOOKED
 
-    _login(page, url, radiologist.username, password)
-    page.goto(f"{url}/equipe/demandes/{req.pk}/time-out/")
-    assert page.locator("[data-verdict=no_go]").count() == 1
-    assert page.get_by_role("button", name="Valider la vérification et commencer").count() == 0
-    screenshot(page, "journey-timeout-blocked")
+        # 2. Her home page asks for the questionnaire; she fills it (no fever).
+        page.goto(url + "/mon-espace/")
+        assert page.get_by_text("Mon prochain rendez-vous").is_visible()
+        _look(page, "04-portal-home")
+        _questionnaire(page, fever="no", name="05-questionnaire")
+        assert page.get_by_role("link", name="Remplir le questionnaire").count() == 0
 
-    _login(page, url, alice.user.username, password)
-    _questionnaire(page, url, "no")
-    _login(page, url, radiologist.username, password)
-    page.goto(f"{url}/equipe/demandes/{req.pk}/time-out/")
-    assert page.locator("[data-verdict=go]").count() == 1
-    screenshot(page, "journey-timeout-go")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Valider la vérification et commencer").click()
-    page.wait_for_load_state("networkidle")
-    for label, value in (
-        ("Voie d'abord", "interlamaire"),
-        ("Niveau(x)", "L4-L5"),
-        ("Temps de scopie (s)", "35"),
-        ("Produit dose-surface (mGy·cm²)", "410"),
-    ):
-        page.get_by_label(label).fill(value)
-    page.get_by_label("Côté").select_option("median")
-    screenshot(page, "journey-record")
-    with page.expect_navigation():
-        page.locator("main form").evaluate("f => f.requestSubmit()")
-    screenshot(page, "journey-after-record")
-    page.get_by_label("Conclusion").fill("Geste sans incident.")
-    screenshot(page, "journey-report")
-    with page.expect_navigation():
-        page.locator("main form").evaluate("f => f.requestSubmit()")
-    page.wait_for_load_state("networkidle")
+        # 3. Consultation day and time: the radiologist records it, validates, books.
+        clock.move_to(timezone.localtime(consultation.start))
+        _login(page, url, radiologist.username, password)
+        page.goto(url + "/equipe/tableau-de-bord/")
+        _click(page, "link", "MARTIN Claire", exact=False)
+        page.get_by_label("Antécédents et histoire").fill("Lombalgie chronique depuis 2 ans.")
+        _field(page, "Indication").fill("Syndrome articulaire postérieur L4-L5.")
+        page.get_by_label("Balance bénéfice/risque").fill("Bénéfice attendu, risque faible.")
+        page.get_by_label("Douleur avant le geste (0-10)").fill("7")
+        _look(page, "06-consultation")
+        _click(page, "button", "Enregistrer la consultation")
+        page.get_by_label("Valider l'indication").check()
+        _click(page, "button", "Enregistrer la décision")
+        assert page.get_by_text("Indication validée ; ordonnances prêtes.").is_visible()
+        _look(page, "07-validated-slots")
+        page.locator("input[name=slot]").first.check()
+        _click(page, "button", "Programmer à ce créneau")
+        assert page.get_by_text("Geste programmé le").is_visible()
+        _look(page, "08-procedure-booked")
+        procedure = Appointment.objects.get(request=req, kind=AppointmentKind.PROCEDURE)
+        req.refresh_from_db()
+        assert req.state == RequestState.PROCEDURE_BOOKED
 
-    _login(page, url, alice.user.username, password)
-    page.goto(url + "/mon-espace/resultats/")
-    assert "410,0 mGy·cm²" in page.content()
-    screenshot(page, "journey-my-results")
-    page.get_by_role("link", name="Répondre au questionnaire de suivi").click()
-    page.get_by_label("Votre douleur aujourd'hui", exact=False).fill("3")
-    page.get_by_label("Faiblesse ou engourdissement nouveau d'un membre").check()
-    screenshot(page, "journey-followup")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Envoyer", exact=True).click()
-    page.wait_for_load_state("networkidle")
+        # Bob, validated earlier (set up), is booked the same day after her; he declares fever.
+        facet = Procedure.objects.get(code="facet_infiltration")
+        bob_req = ProcedureRequest.objects.create(
+            patient=bob,
+            procedure=facet,
+            state=RequestState.VALIDATED,
+            validated_by=radiologist,
+            validated_at=timezone.now(),
+        )
+        slot = earliest_slots(
+            procedure=facet,
+            patient=bob,
+            kind="procedure",
+            not_before=procedure.end,
+            request=bob_req,
+            limit=1,
+        )[0]
+        assert timezone.localdate(slot.start) == timezone.localdate(procedure.start)
+        appointment_book(
+            patient=bob,
+            kind="procedure",
+            procedure=facet,
+            start=slot.start,
+            room=slot.room,
+            radiologist=slot.radiologist,
+            actor=radiologist,
+            request=bob_req,
+        )
+        _login(page, url, bob.user.username, password, "/connexion/?next=/mon-espace/")
+        _questionnaire(page, fever="yes", name="09-questionnaire-fever")
 
-    _login(page, url, radiologist.username, password)
-    page.goto(url + "/equipe/tableau-de-bord/")
-    assert "Faiblesse ou engourdissement" in page.content()
-    screenshot(page, "journey-dashboard-alert")
-    assert not page.console_errors if hasattr(page, "console_errors") else True
+        # 4. Procedure day: reception checks both in; the technologist sees them arrived.
+        clock.move_to(timezone.localtime(procedure.start) - timedelta(minutes=30))
+        _login(page, url, receptionist.username, password)
+        page.goto(url + "/equipe/arrivees/")
+        _look(page, "10-reception")
+        _click(page, "button", "Enregistrer l'arrivée : MARTIN Claire")
+        assert page.get_by_text("Arrivée enregistrée : MARTIN Claire").is_visible()
+        _click(page, "button", "Enregistrer l'arrivée : LEFÈVRE Bob")
+        _look(page, "11-reception-arrived")
+        _login(page, url, technologist.username, password)
+        page.goto(url + "/equipe/liste-de-travail/")
+        page.get_by_label("Grossesse possible ? MARTIN Claire").select_option("no")
+        _click(page, "button", "Noter")
+        _look(page, "12-worklist")
+
+        # 5. Time-out: fever blocks Bob (postponed); the clean case passes.
+        _login(page, url, radiologist.username, password)
+        page.goto(url + "/equipe/tableau-de-bord/")
+        _look(page, "13-dashboard-day")
+        _click(page, "link", "LEFÈVRE Bob", exact=False)
+        assert page.locator("[data-verdict=no_go]").count() == 1
+        assert page.get_by_role("button", name="Valider la vérification et commencer").count() == 0
+        _look(page, "14-timeout-blocked")
+        page.get_by_label("Motif").fill("Fièvre déclarée : geste reporté après guérison.")
+        _click(page, "button", "Reporter", exact=True)
+        bob_req.refresh_from_db()
+        assert bob_req.state == RequestState.VALIDATED
+
+        page.goto(url + "/equipe/tableau-de-bord/")
+        _click(page, "link", "MARTIN Claire", exact=False)
+        _click(page, "link", "Time-out")
+        assert page.locator("[data-verdict=go]").count() == 1
+        _look(page, "15-timeout-go")
+        _click(page, "button", "Valider la vérification et commencer")
+
+        # 6. Procedure record, then the report, signed.
+        for label, value in (
+            ("Voie d'abord", "postérieure"),
+            ("Niveau(x)", "L4-L5"),
+            ("Produit de contraste", "Iohexol"),
+            ("Volume de contraste (mL)", "1"),
+            ("Lot du contraste", "C123"),
+            ("Produit injecté", "Bétaméthasone"),
+            ("Dose (mg)", "7"),
+            ("Lot du produit", "B456"),
+            ("Temps de scopie (s)", "35"),
+            ("Produit dose-surface (mGy·cm²)", "410"),
+        ):
+            _field(page, label).fill(value)
+        page.get_by_label("Côté").select_option("bilateral")
+        page.get_by_label("Contrôle par contraste").select_option("arthrography")
+        _look(page, "16-record")
+        _click(page, "button", "Enregistrer le geste")
+        assert page.get_by_text("Geste enregistré").is_visible()
+        page.get_by_label("Conclusion").fill("Infiltration réalisée sans incident.")
+        _look(page, "17-report")
+        _click(page, "button", "Signer et publier")
+        assert page.get_by_text("Compte rendu signé et publié").is_visible()
+        _look(page, "18-reported")
+        req.refresh_from_db()
+        assert req.state == RequestState.REPORTED
+
+        # 7. The patient reads her report online.
+        _login(page, url, "claire.martin@example.org", "une-phrase-secrete-42")
+        page.goto(url + "/mon-espace/")
+        assert page.get_by_text("Nouveaux résultats").is_visible()
+        _click(page, "link", "Voir mes résultats")
+        assert "410 mGy·cm²" in page.inner_text("main")
+        _look(page, "19-my-results")
+
+        # 8. 48 h later the reminder brings her back; she reports a warning sign.
+        clock.move_to(timezone.localtime(procedure.start) + timedelta(hours=49))
+        mail.outbox.clear()
+        call_command("pathway_tick", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        (reminder,) = [m for m in mail.outbox if m.to == ["claire.martin@example.org"]]
+        link = reminder.body.split("http://127.0.0.1:8000")[1].split()[0]
+        page.context.clear_cookies()
+        page.goto(url + link)
+        page.get_by_label("Identifiant").fill("claire.martin@example.org")
+        page.get_by_label("Mot de passe").fill("une-phrase-secrete-42")
+        _click(page, "button", "Se connecter")
+        _look(page, "20-portal-followup-due")
+        _click(page, "link", "Répondre au questionnaire de suivi")
+        page.get_by_label("Votre douleur aujourd'hui", exact=False).fill("3")
+        page.get_by_label("Faiblesse ou engourdissement nouveau d'un membre").check()
+        _look(page, "21-followup")
+        _click(page, "button", "Envoyer", exact=True)
+        assert page.get_by_text("Un radiologue est prévenu").is_visible()
+
+        # 9. The alert is on the radiologist's dashboard.
+        _login(page, url, radiologist.username, password)
+        page.goto(url + "/equipe/tableau-de-bord/")
+        alert = page.get_by_role("alert").filter(has_text="MARTIN Claire")
+        assert "Faiblesse ou engourdissement" in alert.inner_text()
+        _look(page, "22-dashboard-alert")

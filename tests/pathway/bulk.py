@@ -17,21 +17,30 @@ PARIS = ZoneInfo("Europe/Paris")
 def fill_day(day: date, n: int, radiologist: User) -> None:
     proc = Procedure.objects.get(code="facet_infiltration")
     r = room()
+    first = Patient.objects.count()  # names stay distinct across calls
     patients = Patient.objects.bulk_create(
         Patient(
-            last_name=f"Charge{i}",
-            birth_name=f"Charge{i}",
+            last_name=f"Charge{first + i}",
+            birth_name=f"Charge{first + i}",
             first_names="Test",
             birth_date=date(1960, 1, 1) + timedelta(days=i),
             sex="FM"[i % 2],
         )
         for i in range(n)
     )
+    start = datetime.combine(day, time(7, 0), tzinfo=PARIS)
+    # Booked procedures have a validated indication, as in real life: the only findings
+    # left are the questionnaires' (one fever in fifty).
     reqs = ProcedureRequest.objects.bulk_create(
-        ProcedureRequest(patient=p, procedure=proc, state=RequestState.PROCEDURE_BOOKED)
+        ProcedureRequest(
+            patient=p,
+            procedure=proc,
+            state=RequestState.PROCEDURE_BOOKED,
+            validated_by=radiologist,
+            validated_at=start - timedelta(days=7),
+        )
         for p in patients
     )
-    start = datetime.combine(day, time(7, 0), tzinfo=PARIS)
     Appointment.objects.bulk_create(
         Appointment(
             patient=p,

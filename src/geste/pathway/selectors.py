@@ -89,33 +89,50 @@ def scheduled_at(request: ProcedureRequest) -> datetime | None:
 
 @dataclass
 class Dashboard:
-    today: list[Appointment]
-    verdicts: dict[int, Any]
+    day: Any  # worklists.DayList, with "verdict" on each row before its time-out
+    consultations: list[dict[str, Any]]
+    to_clear: list[dict[str, Any]]
     to_decide: list[ProcedureRequest]
     to_sign: list[ProcedureRequest]
     alerts: list[FollowUp]
 
 
-def dashboard(day: date) -> Dashboard:
-    """Radiologist's dashboard: today's list with the engine's verdict per row (batch
-    adapter), decisions to take, reports to sign, follow-up alerts."""
+# Requests whose time-out is still ahead: the engine's verdict is worth showing.
+BEFORE_TIMEOUT = (RequestState.PROCEDURE_BOOKED, RequestState.CHECKED_IN)
+
+
+def verdicts(request_ids: list[int]) -> dict[int, Any]:
+    """The engine's verdict per request, through the one adapter's batch form (a constant
+    number of queries)."""
     from geste.clinic.selectors import safety_settings
-    from geste.pathway.adapters import cases_from_requests
+    from geste.pathway.adapters import cases_for_request_ids
     from geste.rules.safety import check
 
-    appts = list(day_procedures(day))
-    reqs = []
-    for a in appts:
-        if a.request is not None:
-            if a.request.patient_id == a.patient_id:
-                a.request.patient = a.patient  # already loaded: no query per row
-            reqs.append(a.request)
     settings = safety_settings()
-    verdicts = {int(c.id): check(c, settings) for c in cases_from_requests(reqs)}
+    return {int(c.id): check(c, settings) for c in cases_for_request_ids(request_ids)}
+
+
+def dashboard(day: date, *, show_all: bool = False) -> Dashboard:
+    """Radiologist's dashboard: today's consultations and procedures with the engine's verdict
+    per request still before its time-out, the points to clear, decisions to take, reports
+    to sign, follow-up alerts."""
+    from geste.pathway import worklists
+
+    rows = worklists.day_rows(day)
+    found = verdicts([r["request_id"] for r in rows if r["state"] in BEFORE_TIMEOUT])
+    timeout_url = worklists.url_maker("pathway:timeout")
+    to_clear = []
+    for r in rows:
+        v = found.get(r["request_id"] or 0)
+        r["verdict"] = v.verdict if v is not None else ""
+        if v is not None and v.verdict != "go":
+            r["timeout_url"] = timeout_url(r["request_id"])
+            to_clear.append(r)
     base = ProcedureRequest.objects.select_related("patient", "procedure")
     return Dashboard(
-        today=appts,
-        verdicts=verdicts,
+        day=worklists.split(rows, show_all=show_all),
+        consultations=worklists.day_consultations(day),
+        to_clear=to_clear,
         to_decide=list(
             base.filter(state=RequestState.CONSULTATION_DONE).order_by("created_at")[:50]
         ),

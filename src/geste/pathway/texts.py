@@ -12,6 +12,7 @@ from typing import Any
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from geste.pathway.records import Consultation
 from geste.rules.drugs import INN_CLASS, INN_LABELS_FR, normalise_drug
 
 # Technique sentence per procedure type (our own words).
@@ -34,7 +35,12 @@ CONFIRMATION = {
 
 
 def _num(x: float | None) -> str:
-    return "—" if x is None else formats.number_format(x, decimal_pos=None)
+    """French number: 410 (not 410,0), 1,5."""
+    if x is None:
+        return "—"
+    if float(x).is_integer():
+        return str(int(x))
+    return formats.number_format(x, decimal_pos=None)
 
 
 def report_draft(request: Any) -> str:
@@ -42,8 +48,12 @@ def report_draft(request: Any) -> str:
     dose delivered (French law asks that the report states it)."""
     rec = request.record
     proc = request.procedure
+    consultation = Consultation.objects.filter(request=request).first()
+    indication = (consultation.indication.strip().rstrip(".") if consultation else "") or (
+        proc.label_fr
+    )
     lines = [
-        _("Indication : %(label)s.") % {"label": proc.label_fr},
+        _("Indication : %(label)s.") % {"label": indication},
         TECHNIQUE.get(proc.code, ""),
         _("Voie d'abord : %(route)s. Niveau(x) : %(levels)s. Côté : %(side)s.")
         % {"route": rec.route, "levels": rec.levels, "side": rec.get_side_display()},

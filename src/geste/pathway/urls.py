@@ -3,7 +3,13 @@ secure links for referring physicians under lien/."""
 
 from django.urls import path
 
-from geste.pathway import views_dash, views_patient, views_staff
+from geste.pathway import (
+    views_booking,
+    views_dash,
+    views_documents,
+    views_patient,
+    views_staff,
+)
 
 app_name = "pathway"
 R = "equipe/demandes/<int:pk>/"
@@ -23,6 +29,9 @@ urlpatterns = [
     path(R + "pdf/<str:kind>/", views_staff.staff_pdf, name="staff_pdf"),
     path(R + "pdf/<str:kind>/<int:item>/", views_staff.staff_pdf, name="staff_pdf_item"),
     path(R + "arrivee/", views_staff.check_in, name="check_in"),
+    path(R + "programmer/", views_booking.procedure_book, name="procedure_book"),
+    path(R + "courrier/", views_documents.referral_letter, name="referral_letter"),
+    path("equipe/bilans/<int:pk>/document/", views_documents.lab_document, name="lab_document"),
     path(R + "grossesse/", views_staff.pregnancy_check, name="pregnancy_check"),
     path("equipe/arrivees/", views_staff.reception, name="reception"),
     path("equipe/liste-de-travail/", views_staff.tech_worklist, name="tech_worklist"),

@@ -21,19 +21,14 @@ from geste.pathway.services_after import followup_alert_clear
 
 @clinician_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    d = selectors.dashboard(selectors.today())
-    rows = [(a, d.verdicts.get(a.request_id or 0)) for a in d.today]
+    d = selectors.dashboard(selectors.today(), show_all=request.GET.get("tout") == "1")
     labels = dict(ADVERSE_EVENTS)
-    to_clear = [(a, v) for a, v in rows if v is not None and v.verdict != "go"]
     return render(
         request,
         "pathway/dashboard.html",
         {
             "d": d,
-            "rows": rows,
-            "to_clear": to_clear,
             "alerts": [(fu, [str(labels.get(e, e)) for e in fu.adverse_events]) for fu in d.alerts],
-            "reason_form": ReasonForm(),
         },
     )
 

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geste.audit.services import log_action
@@ -52,7 +53,7 @@ def my_results(request: HttpRequest) -> HttpResponse:
     patient = own_patient(request.user)
     reqs = selectors.patient_requests(patient)
     log_action(actor=request.user, action="results.read", patient=patient, request=request)
-    return render(request, "pathway/my_results.html", {"requests": reqs})
+    return render(request, "pathway/my_results.html", {"requests": reqs, "now": timezone.now()})
 
 
 @patient_required

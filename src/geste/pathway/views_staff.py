@@ -15,7 +15,7 @@ from geste.clinic.access import clinician_required, role_required, staff_require
 from geste.clinic.models import Role
 from geste.documents.models import Document, DocumentKind
 from geste.documents.pdf import discharge_pdf, prescription_pdf, report_pdf
-from geste.pathway import selectors
+from geste.pathway import selectors, worklists
 from geste.pathway.adapters import case_from_request
 from geste.pathway.forms import (
     ConsultationForm,
@@ -46,11 +46,13 @@ from geste.pathway.services_day import (
     timeout_record,
 )
 from geste.pathway.texts import discharge_paragraphs, report_draft
+from geste.pathway.views_booking import BOOKING_ROLES
 from geste.pathway.views_common import pdf_response, questionnaire_page
 from geste.patients.forms import LabResultForm
 from geste.patients.selectors import lab_results
 from geste.patients.services import lab_result_record
 from geste.rules.explain import finding_text
+from geste.scheduling.forms import slot_value
 from geste.scheduling.selectors import earliest_slots
 
 reception_required = role_required(Role.RECEPTIONIST, Role.ADMINISTRATOR)
@@ -104,14 +106,16 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "req": req,
             "consultation": consultation,
-            "consultation_form": ConsultationForm(initial=initial),
-            "decision_form": DecisionForm(),
-            "reason_form": ReasonForm(),
-            "image_form": KeyImageForm(),
+            # Distinct id prefixes: several forms share field names on this page.
+            "consultation_form": ConsultationForm(initial=initial, auto_id="cons_%s"),
+            "decision_form": DecisionForm(auto_id="dec_%s"),
+            "reason_form": ReasonForm(auto_id="why_%s"),
+            "image_form": KeyImageForm(auto_id="img_%s"),
             "labs": lab_results(req.patient),
             "transitions": req.transitions.select_related("actor"),
             "prescriptions": req.prescriptions.all(),
-            "slots": slots,
+            "slots": [(slot_value(o.start, o.room.pk, o.radiologist.pk), o) for o in slots],
+            "can_book": getattr(request.user, "role", "") in BOOKING_ROLES,
             "is_clinician": getattr(request.user, "role", "")
             in (Role.RADIOLOGIST, Role.ADMINISTRATOR),
         },
@@ -199,8 +203,13 @@ def lab_entry(request: HttpRequest, pk: int) -> HttpResponse:
 
 @floor_required
 def reception(request: HttpRequest) -> HttpResponse:
-    appts = list(selectors.day_procedures(selectors.today()))
-    return render(request, "pathway/reception.html", {"appointments": appts})
+    day = worklists.split(
+        worklists.day_rows(selectors.today()), show_all=request.GET.get("tout") == "1"
+    )
+    check_in_url = worklists.url_maker("pathway:check_in")
+    for r in day.expected:
+        r["check_in"] = check_in_url(r["request_id"]) if r["request_id"] else ""
+    return render(request, "pathway/reception.html", {"day": day})
 
 
 @require_POST
@@ -217,11 +226,14 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
 
 @tech_required
 def tech_worklist(request: HttpRequest) -> HttpResponse:
-    appts = list(selectors.day_procedures(selectors.today()))
-    rows = [(a, selectors.to_remove(a.procedure.code)) for a in appts]
-    return render(
-        request, "pathway/worklist.html", {"rows": rows, "pregnancy_form": PregnancyCheckForm()}
+    day = worklists.split(
+        worklists.day_rows(selectors.today()), show_all=request.GET.get("tout") == "1"
     )
+    pregnancy_url = worklists.url_maker("pathway:pregnancy_check")
+    for r in (*day.arrived, *day.expected):
+        ask = r["female"] and r["request_id"] and not r["pregnancy_at"]
+        r["pregnancy_url"] = pregnancy_url(r["request_id"]) if ask else ""
+    return render(request, "pathway/worklist.html", {"day": day})
 
 
 @require_POST

@@ -1,0 +1,24 @@
+"""`geste manage pathway_tick`: the pathway's periodic work, for cron (every 15 minutes).
+
+Today: the follow-up reminders that have become due. Safe to run as often as wanted: each
+follow-up is reminded once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Send the follow-up reminders that have become due (idempotent; run it from cron)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from geste.pathway.reminders import due_followup_ids
+        from geste.pathway.tasks import send_followup_reminder
+
+        ids = due_followup_ids()
+        for followup_id in ids:
+            send_followup_reminder.enqueue(followup_id)
+        self.stdout.write(f"pathway_tick: {len(ids)} follow-up reminder(s) queued")

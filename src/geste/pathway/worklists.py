@@ -1,0 +1,189 @@
+"""The day's worklists (reception, technologist, radiologist) as plain rows.
+
+A centre can have a thousand procedures in a day: each row is built from one `values_list`
+query into a dict of ready-to-print strings (time, name, labels, urls), so that the template
+does no lookups, no translation and no url reversing per row. Labels are translated once per
+page; urls are built from one reversed pattern.
+
+What each page shows first (the rest one click away, "Tout afficher"):
+- reception: who is expected next (not arrived yet, earliest first, late ones on top) and who
+  has arrived and is waiting;
+- technologist: who has arrived (to fetch and prepare), then who is next;
+- radiologist: the same list, with the engine's verdict per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from geste.pathway.models import RequestState
+from geste.pathway.selectors import day_bounds, to_remove
+from geste.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentKind
+
+# How many upcoming rows a page shows before "Tout afficher".
+SHOWN = 40
+ARRIVED = frozenset({RequestState.CHECKED_IN, RequestState.READY})
+FINISHED = frozenset({RequestState.PERFORMED, RequestState.REPORTED, RequestState.FOLLOWED_UP})
+_FIELDS = (
+    "pk",
+    "start",
+    "status",
+    "request_id",
+    "request__state",
+    "request__pregnancy_checked_at",
+    "request__pregnancy_checked_answer",
+    "patient__last_name",
+    "patient__first_names",
+    "patient__sex",
+    "procedure__code",
+    "procedure__label_fr",
+    "procedure__label_en",
+    "room__name",
+    "radiologist__first_name",
+    "radiologist__last_name",
+)
+_SENTINEL = 987654321
+
+
+def url_maker(name: str) -> Callable[[int], str]:
+    """`reverse(name, args=[pk])` for many pks at the cost of one reverse."""
+    pattern = reverse(name, args=[_SENTINEL])
+    head, tail = pattern.split(str(_SENTINEL))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+@dataclass
+class DayList:
+    rows: list[dict[str, Any]]
+    expected: list[dict[str, Any]] = field(default_factory=list)
+    arrived: list[dict[str, Any]] = field(default_factory=list)
+    finished: int = 0
+    hidden: int = 0  # expected rows not shown unless "Tout afficher"
+
+    @property
+    def shown(self) -> list[dict[str, Any]]:
+        return [*self.arrived, *self.expected]
+
+
+def day_rows(day: date) -> list[dict[str, Any]]:
+    """Every active procedure appointment of the day, in time order: one query."""
+    first, last = day_bounds(day)
+    qs = (
+        Appointment.objects.filter(
+            kind=AppointmentKind.PROCEDURE,
+            status__in=ACTIVE_STATUSES,
+            start__gte=first,
+            start__lt=last,
+        )
+        .order_by("start", "room_id")
+        .values_list(*_FIELDS)
+    )
+    english = (get_language() or "fr").startswith("en")
+    states = {s.value: str(s.label) for s in RequestState}
+    detail = url_maker("pathway:request_detail")
+    tz = timezone.get_current_timezone()
+    rows = []
+    removes: dict[str, str] = {}
+    for (
+        pk,
+        start,
+        status,
+        request_id,
+        state,
+        preg_at,
+        preg_answer,
+        last_name,
+        first_names,
+        sex,
+        code,
+        label_fr,
+        label_en,
+        room,
+        rad_first,
+        rad_last,
+    ) in qs:
+        if code not in removes:
+            removes[code] = to_remove(code)
+        rows.append(
+            {
+                "pk": pk,
+                "time": start.astimezone(tz).strftime("%H:%M"),
+                "status": status,
+                "request_id": request_id,
+                "state": state or "",
+                "state_label": states.get(state, ""),
+                "patient": f"{last_name.upper()} {first_names}",
+                "female": sex == "F",
+                "procedure": label_en if english else label_fr,
+                "room": room,
+                "radiologist": f"Dr {rad_first} {rad_last}".strip(),
+                "remove": removes[code],
+                "pregnancy_at": preg_at.astimezone(tz).strftime("%H:%M") if preg_at else "",
+                "pregnancy_answer": preg_answer,
+                "url": detail(request_id) if request_id else "",
+            }
+        )
+    return rows
+
+
+def split(rows: Iterable[dict[str, Any]], *, show_all: bool, shown: int = SHOWN) -> DayList:
+    """Arrived (in the building), expected (not arrived yet), finished (count only)."""
+    all_rows = list(rows)
+    out = DayList(rows=all_rows)
+    for r in all_rows:
+        if r["state"] in ARRIVED:
+            out.arrived.append(r)
+        elif r["state"] in FINISHED or r["status"] == "done":
+            out.finished += 1
+        else:
+            out.expected.append(r)
+    if not show_all and len(out.expected) > shown:
+        out.hidden = len(out.expected) - shown
+        out.expected = out.expected[:shown]
+    return out
+
+
+def day_consultations(day: date) -> list[dict[str, Any]]:
+    """The day's consultations (one query), for the radiologist to open each request."""
+    first, last = day_bounds(day)
+    detail = url_maker("pathway:request_detail")
+    tz = timezone.get_current_timezone()
+    states = {s.value: str(s.label) for s in RequestState}
+    english = (get_language() or "fr").startswith("en")
+    qs = (
+        Appointment.objects.filter(
+            kind=AppointmentKind.CONSULTATION,
+            status__in=ACTIVE_STATUSES,
+            start__gte=first,
+            start__lt=last,
+        )
+        .order_by("start", "pk")
+        .values_list(
+            "start",
+            "request_id",
+            "request__state",
+            "patient__last_name",
+            "patient__first_names",
+            "procedure__plain_fr",
+            "procedure__plain_en",
+            "video",
+        )
+    )
+    return [
+        {
+            "time": start.astimezone(tz).strftime("%H:%M"),
+            "url": detail(request_id) if request_id else "",
+            "state_label": states.get(state, ""),
+            "patient": f"{last.upper()} {first_names}",
+            "procedure": plain_en if english else plain_fr,
+            "video": video,
+        }
+        for start, request_id, state, last, first_names, plain_fr, plain_en, video in qs
+    ]
