@@ -39,30 +39,42 @@ _DAY = {S.PROCEDURE_BOOKED, S.CHECKED_IN, S.READY, S.PERFORMED, S.REPORTED, S.FO
 
 
 class _Slots:
-    """Free 30-minute room slots today from 08:00, skipping what is already booked."""
+    """Free 30-minute slots from 08:00 on a given day, for a room, the radiologist and the patient.
+
+    Checked against every active appointment (the scheduling demo's too), so that the demo
+    never breaks the no-overlap constraints that PostgreSQL enforces.
+    """
 
     def __init__(self, rooms: list[Room]) -> None:
-        day = timezone.localdate()
-        self.first = timezone.make_aware(datetime.combine(day, time(8, 0)))
-        self.busy = list(
-            Appointment.objects.filter(
-                status__in=ACTIVE_STATUSES,
-                start__lt=self.first + timedelta(hours=12),
-                end__gt=self.first,
-            ).values_list("room_id", "start", "end")
-        )
         self.rooms = rooms
         self.i = 0
 
-    def next(self) -> tuple[Room, datetime]:
-        while True:
-            room = self.rooms[self.i % len(self.rooms)]
-            start = self.first + timedelta(minutes=30 * (self.i // len(self.rooms)))
-            self.i += 1
+    def next(
+        self, *, radiologist: User, patient: Patient, days_ago: int = 0
+    ) -> tuple[Room, datetime]:
+        day = timezone.localdate() - timedelta(days=days_ago)
+        first = timezone.make_aware(datetime.combine(day, time(8, 0)))
+        busy = list(
+            Appointment.objects.filter(
+                status__in=ACTIVE_STATUSES,
+                start__lt=first + timedelta(hours=12),
+                end__gt=first,
+            ).values_list("room_id", "radiologist_id", "patient_id", "start", "end")
+        )
+        for step in range(24 * len(self.rooms)):
+            room = self.rooms[(self.i + step) % len(self.rooms)]
+            start = first + timedelta(minutes=30 * (step // len(self.rooms)))
             end = start + timedelta(minutes=30)
-            if not any(r == room.pk and s < end and e > start for r, s, e in self.busy):
-                self.busy.append((room.pk, start, end))
+            clash = any(
+                s < end
+                and e > start
+                and (r == room.pk or rad == radiologist.pk or pat == patient.pk)
+                for r, rad, pat, s, e in busy
+            )
+            if not clash:
+                self.i += 1
                 return room, start
+        raise RuntimeError("demo: no free slot left on that day")
 
 
 def _make(
@@ -124,14 +136,13 @@ def _make(
         entered_by=rad,
     )
     if state in _DAY:
-        room, start = slots.next()
+        past = state in {S.REPORTED, S.FOLLOWED_UP}
+        room, start = slots.next(radiologist=rad, patient=patient, days_ago=3 if past else 0)
         status: str = {  # type: ignore[call-overload]
             S.PROCEDURE_BOOKED: AppointmentStatus.BOOKED,
             S.CHECKED_IN: AppointmentStatus.CHECKED_IN,
             S.READY: AppointmentStatus.CHECKED_IN,
         }.get(state, AppointmentStatus.DONE)
-        if state in {S.REPORTED, S.FOLLOWED_UP}:
-            start -= timedelta(days=3)
         Appointment.objects.create(
             patient=patient,
             request=req,
