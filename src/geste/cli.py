@@ -36,7 +36,7 @@ def _manage(args: list[str]) -> None:
     execute_from_command_line(["geste manage", *args])
 
 
-def _serve(host: str, port: int, workers: int, *, reload: bool = False) -> None:
+def _serve(host: str, port: int, workers: int, *, threads: int = 4, reload: bool = False) -> None:
     from gunicorn.app.base import BaseApplication
 
     from geste.wsgi import application
@@ -45,7 +45,7 @@ def _serve(host: str, port: int, workers: int, *, reload: bool = False) -> None:
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
-            self.cfg.set("threads", 4)
+            self.cfg.set("threads", threads)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("timeout", 60)
             self.cfg.set("accesslog", None)  # access logs carry patient ids in paths: off
@@ -108,7 +108,7 @@ def _start_task_worker() -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     _django_setup()
-    _serve(args.host, args.port, args.workers)
+    _serve(args.host, args.port, args.workers, threads=args.threads)
     return 0
 
 
@@ -165,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--threads", type=int, default=4, help="threads per worker")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("seed", help="load the demo centre (reference data, staff, patients)")
     p.add_argument("--patients", type=int, default=300)

@@ -153,3 +153,16 @@ def test_cancel_needs_a_reason(api, centre, alice):
 def test_patients_and_anonymous_are_refused(centre, alice, alice_client):
     assert Client().get("/api/v1/slots").status_code == 401
     assert post(alice_client, body(centre, alice)).status_code == 401
+
+
+def test_procedure_slots_without_patient_is_422_naming_the_field(api, centre, alice):
+    validated_request(alice)
+    params = {
+        "procedure": "facet_infiltration",
+        "kind": "procedure",
+        "start": "2026-03-10",
+        "end": "2026-03-11",
+    }
+    response = api.get("/api/v1/slots", params)
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("patient:")

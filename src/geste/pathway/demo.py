@@ -45,13 +45,15 @@ class _Slots:
     never breaks the no-overlap constraints that PostgreSQL enforces.
     """
 
-    def __init__(self, rooms: list[Room]) -> None:
+    def __init__(self, rooms: list[Room], radiologists: list[User]) -> None:
         self.rooms = rooms
+        self.radiologists = radiologists
         self.i = 0
 
     def next(
         self, *, radiologist: User, patient: Patient, days_ago: int = 0
-    ) -> tuple[Room, datetime]:
+    ) -> tuple[Room, datetime, User]:
+        """The first free (room, start, radiologist), the preferred radiologist first."""
         day = timezone.localdate() - timedelta(days=days_ago)
         first = timezone.make_aware(datetime.combine(day, time(8, 0)))
         busy = list(
@@ -65,15 +67,16 @@ class _Slots:
             room = self.rooms[(self.i + step) % len(self.rooms)]
             start = first + timedelta(minutes=30 * (step // len(self.rooms)))
             end = start + timedelta(minutes=30)
-            clash = any(
-                s < end
-                and e > start
-                and (r == room.pk or rad == radiologist.pk or pat == patient.pk)
-                for r, rad, pat, s, e in busy
-            )
-            if not clash:
-                self.i += 1
-                return room, start
+            for doctor in [radiologist, *(r for r in self.radiologists if r != radiologist)]:
+                clash = any(
+                    s < end
+                    and e > start
+                    and (r == room.pk or rad == doctor.pk or pat == patient.pk)
+                    for r, rad, pat, s, e in busy
+                )
+                if not clash:
+                    self.i += 1
+                    return room, start, doctor
         raise RuntimeError("demo: no free slot left on that day")
 
 
@@ -137,7 +140,7 @@ def _make(
     )
     if state in _DAY:
         past = state in {S.REPORTED, S.FOLLOWED_UP}
-        room, start = slots.next(radiologist=rad, patient=patient, days_ago=3 if past else 0)
+        room, start, rad = slots.next(radiologist=rad, patient=patient, days_ago=3 if past else 0)
         status: str = {  # type: ignore[call-overload]
             S.PROCEDURE_BOOKED: AppointmentStatus.BOOKED,
             S.CHECKED_IN: AppointmentStatus.CHECKED_IN,
@@ -200,7 +203,7 @@ def load(*, context: dict[str, Any], progress: IO[str] | None = None) -> None:
     if not rads or not rooms:
         return
     rad = rads[0]
-    slots = _Slots(rooms)
+    slots = _Slots(rooms, rads)
     alice = Patient.objects.get(user__username="patient1")
     bob = Patient.objects.get(user__username="patient2")
     others = list(Patient.objects.exclude(pk__in=[alice.pk, bob.pk]).order_by("pk")[:60])

@@ -124,7 +124,12 @@ def slots(
     patient: int | None = None,
     limit: int = 100,
 ) -> list[dict[str, Any]]:
-    """Free slots between two local dates (inclusive); with `patient`, prerequisites apply."""
+    """Free slots between two local dates (inclusive).
+
+    `patient` is required for `kind=procedure`: a procedure's prerequisites (validated
+    indication, blood-test lead time, anticoagulant hold) are the patient's, and slots listed
+    without them would be offers the booking then refuses.
+    """
     proc = Procedure.objects.filter(code=procedure).first()
     if proc is None:
         raise HttpError(422, "procedure: unknown code")
@@ -132,6 +137,10 @@ def slots(
         raise HttpError(422, f"end: must be on or after start, at most {MAX_RANGE_DAYS} days later")
     if not 1 <= limit <= 1000:
         raise HttpError(422, "limit: between 1 and 1000")
+    if kind == "procedure" and patient is None:
+        raise HttpError(
+            422, "patient: required when kind=procedure (prerequisites are per patient)"
+        )
     who = None
     if patient is not None:
         who = Patient.objects.filter(pk=patient).first()

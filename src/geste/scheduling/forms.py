@@ -9,9 +9,10 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from geste.clinic.models import Role, Room, User
+from geste.clinic.models import Procedure, Role, Room, User
 from geste.patients.models import Patient, Sex
 from geste.scheduling import capacity
+from geste.scheduling.models import AppointmentKind
 
 
 def slot_value(start: datetime, room_id: int, radiologist_id: int) -> str:
@@ -137,5 +138,49 @@ class StaffMoveForm(forms.Form):
         return capacity.local_at(self.cleaned_data["day"], self.cleaned_data["time"])
 
 
-class OverrideForm(forms.Form):
-    reason = forms.CharField(label=_("Motif du forçage"), max_length=300)
+class StaffBookForm(forms.Form):
+    """Reception: what to book for the chosen patient (sent by GET: it only searches)."""
+
+    procedure = forms.ModelChoiceField(
+        label=_("Acte"),
+        queryset=Procedure.objects.filter(enabled=True),
+        to_field_name="code",
+    )
+    kind = forms.ChoiceField(
+        label=_("Type de rendez-vous"),
+        choices=AppointmentKind.choices,
+        initial=AppointmentKind.CONSULTATION,
+        widget=forms.RadioSelect,
+    )
+    video = forms.BooleanField(label=_("Téléconsultation (consultation seulement)"), required=False)
+    after = forms.DateField(
+        label=_("À partir du"),
+        required=False,
+        help_text=_("Vide : les premiers créneaux libres."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["procedure"]
+        field.label_from_instance = lambda p: p.label  # type: ignore[attr-defined]
+
+
+class OverrideBookForm(StaffMoveForm):
+    """Radiologist or administrator: book at a chosen time even over an appointment."""
+
+    reason = forms.CharField(
+        label=_("Motif du forçage"),
+        max_length=300,
+        help_text=_("Obligatoire ; conservé dans le journal d'audit."),
+    )
+
+
+class WaitlistReorderForm(forms.Form):
+    priority = forms.IntegerField(
+        label=_("Nouvelle priorité"),
+        min_value=0,
+        max_value=999,
+        help_text=_("La plus petite passe en premier (10 urgent, 50 douleur sévère, 100 autre)."),
+    )
+    reason = forms.CharField(label=_("Motif du changement"), max_length=300)

@@ -26,8 +26,22 @@ def lock_resources(*, room_id: int, radiologist_id: int, patient_id: int) -> Non
     from geste.patients.models import Patient
 
     if connection.vendor == "postgresql":
+        # One round trip: the timeout, then the three row locks. PostgreSQL evaluates a select
+        # list left to right, so the fixed order above holds. Table names come from the
+        # models' metadata; every value is a bound parameter.
+        sql = (
+            "SELECT set_config('lock_timeout', %s, true), "  # noqa: S608
+            f"(SELECT 1 FROM {Room._meta.db_table} WHERE id = %s FOR UPDATE), "
+            f"(SELECT 1 FROM {User._meta.db_table} WHERE id = %s FOR UPDATE), "
+            f"(SELECT 1 FROM {Patient._meta.db_table} WHERE id = %s FOR UPDATE)"
+        )
         with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = {int(LOCK_TIMEOUT_MS)}")
+            cursor.execute(
+                sql,
+                [str(int(LOCK_TIMEOUT_MS)), room_id, radiologist_id, patient_id],
+            )
+            cursor.fetchall()
+        return
     # SQLite ignores FOR UPDATE; its IMMEDIATE transactions already serialise writers.
     list(Room.objects.select_for_update().filter(pk=room_id).values_list("pk", flat=True))
     list(User.objects.select_for_update().filter(pk=radiologist_id).values_list("pk", flat=True))

@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,8 @@ from geste.scheduling.models import (
     Appointment,
     AppointmentKind,
     AppointmentStatus,
+    OfferStatus,
+    WaitlistOffer,
 )
 from geste.scheduling.prerequisites import prerequisites
 
@@ -87,18 +89,45 @@ def _check_free(
     patient: Any,
     exclude: int | None,
 ) -> None:
-    qs = _overlapping(start, end).filter(
+    """Nothing active overlaps, and no waiting-list offer holds the room or the radiologist.
+
+    One query: both checks are EXISTS subqueries of a single SELECT.
+    """
+    taken = _overlapping(start, end).filter(
         Q(room=room) | Q(radiologist=radiologist) | Q(patient=patient)
     )
     if exclude is not None:
-        qs = qs.exclude(pk=exclude)
-    if qs.exists():
+        taken = taken.exclude(pk=exclude)
+    held = WaitlistOffer.objects.filter(
+        status=OfferStatus.PENDING,
+        expires_at__gt=timezone.now(),
+        start__lt=end,
+        end__gt=start,
+    ).filter(Q(room=room) | Q(radiologist=radiologist))
+    flags = (
+        Room.objects.filter(pk=room.pk)
+        .annotate(taken=Exists(taken), held=Exists(held))
+        .values_list("taken", "held")
+        .first()
+    )
+    if flags is None:
+        raise BookingError(_("Cette salle n'est pas en service."))
+    if flags[0]:
         raise SlotTaken
+    if flags[1]:
+        raise SlotTaken(
+            _("Ce créneau est proposé à un patient de la liste d'attente. Choisissez-en un autre.")
+        )
 
 
-def _insert(appointment: Appointment) -> Appointment:
+def _insert(appointment: Appointment, *, savepoint: bool) -> Appointment:
+    """Insert; a breach of the exclusion constraints is reported as SlotTaken.
+
+    A savepoint (two more round trips) only when a caller's transaction encloses ours and
+    must stay usable after the refusal; otherwise the refusal rolls everything back anyway.
+    """
     try:
-        with transaction.atomic():  # a savepoint: the caller's transaction stays usable
+        with transaction.atomic(savepoint=savepoint):
             appointment.save()
     except IntegrityError as exc:
         if "no_overlap" in str(exc):
@@ -154,6 +183,7 @@ def appointment_book(
             % {"date": timezone.localtime(pre.not_before).strftime("%d/%m/%Y %H:%M")}
         )
     request = pre.request if kind == AppointmentKind.PROCEDURE else request
+    nested = connection.in_atomic_block
     with transaction.atomic():
         locking.lock_resources(
             room_id=room.pk, radiologist_id=radiologist.pk, patient_id=patient.pk
@@ -180,7 +210,8 @@ def appointment_book(
                 video=video and kind == AppointmentKind.CONSULTATION,
                 booked_by=actor if getattr(actor, "is_authenticated", False) else None,
                 override_reason=override_reason.strip() if override else "",
-            )
+            ),
+            savepoint=nested,
         )
         _advance_request(request, kind, actor)
         log_action(

@@ -30,3 +30,12 @@ def send_due_reminders() -> int:
     for appointment_id in ids:
         send_reminder.enqueue(appointment_id)
     return len(ids)
+
+
+@task()
+def expire_offers() -> int:
+    """Expire the waiting-list offers past their hold and offer each time to the next patient
+    (run it every few minutes)."""
+    from geste.scheduling.waitlist import offers_expire
+
+    return offers_expire()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from geste.scheduling import views_booking, views_patient, views_staff
+from geste.scheduling import views_booking, views_patient, views_reception, views_staff
 
 app_name = "scheduling"
 urlpatterns = [
@@ -35,6 +35,8 @@ urlpatterns = [
         name="my_offer",
     ),
     path("equipe/planning/", views_staff.planner, name="planner"),
+    path("equipe/planning/nouveau/", views_reception.staff_book, name="staff_book"),
+    path("equipe/liste-d-attente/", views_reception.waitlist, name="waitlist"),
     path(
         "equipe/planning/rdv/<int:appointment_id>/deplacer/",
         views_staff.staff_move,

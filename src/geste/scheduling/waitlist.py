@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from geste.audit.services import log_action
 from geste.clinic.models import CentreSettings
 from geste.clinic.sms import send_sms
-from geste.scheduling import capacity
+from geste.scheduling import capacity, locking
 from geste.scheduling.models import (
     Appointment,
     AppointmentKind,
@@ -36,6 +36,8 @@ from geste.scheduling.models import (
 from geste.scheduling.prerequisites import prerequisites
 from geste.scheduling.services import (
     BookingError,
+    SlotTaken,
+    _check_free,
     appointment_book,
     appointment_move,
 )
@@ -139,17 +141,32 @@ def offer_next(*, start: datetime, end: datetime, room: Any, radiologist_id: int
         duration = timedelta(minutes=entry.request.procedure.duration_min)
         if start + duration > end:
             continue
-        with transaction.atomic():
-            offer = WaitlistOffer.objects.create(
-                entry=entry,
-                start=start,
-                end=start + duration,
-                room=room,
-                radiologist_id=radiologist_id,
-                expires_at=timezone.now() + timedelta(hours=hours),
-            )
-            log_action(actor=None, action="waitlist.offered", obj=offer, patient=entry.patient)
-            transaction.on_commit(partial(_notify, offer))
+        try:
+            with transaction.atomic():
+                # The same recipe as a booking: the offer holds the time, so it must be free.
+                locking.lock_resources(
+                    room_id=room.pk, radiologist_id=radiologist_id, patient_id=entry.patient_id
+                )
+                _check_free(
+                    start=start,
+                    end=start + duration,
+                    room=room,
+                    radiologist=radiologist_id,
+                    patient=entry.patient,
+                    exclude=entry.appointment_id,
+                )
+                offer = WaitlistOffer.objects.create(
+                    entry=entry,
+                    start=start,
+                    end=start + duration,
+                    room=room,
+                    radiologist_id=radiologist_id,
+                    expires_at=timezone.now() + timedelta(hours=hours),
+                )
+                log_action(actor=None, action="waitlist.offered", obj=offer, patient=entry.patient)
+                transaction.on_commit(partial(_notify, offer))
+        except SlotTaken:
+            continue
         return 1
     return 0
 
@@ -190,6 +207,10 @@ def offer_accept(*, offer: WaitlistOffer, actor: Any) -> Appointment:
         locked = WaitlistOffer.objects.select_for_update().get(pk=offer.pk)
         if locked.status != OfferStatus.PENDING or locked.expires_at <= timezone.now():
             raise BookingError(_("Cette proposition n'est plus valable."))
+        # Accepted first: the offer's own hold must not block its acceptance (a failed
+        # booking below rolls this back with everything else).
+        locked.status = OfferStatus.ACCEPTED
+        locked.save(update_fields=["status"])
         entry = locked.entry
         current = entry.appointment
         if current is not None and current.status == AppointmentStatus.BOOKED:
@@ -212,8 +233,8 @@ def offer_accept(*, offer: WaitlistOffer, actor: Any) -> Appointment:
                 actor=actor,
                 request=entry.request,
             )
-        locked.status, locked.appointment = OfferStatus.ACCEPTED, appointment
-        locked.save(update_fields=["status", "appointment"])
+        locked.appointment = appointment
+        locked.save(update_fields=["appointment"])
         entry.status = WaitlistStatus.SERVED
         entry.save(update_fields=["status"])
         log_action(actor=actor, action="waitlist.accepted", obj=locked, patient=entry.patient)
