@@ -29,7 +29,7 @@ def test_reception_books_for_a_patient(page: Any, live_server: Any, radiologist:
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.goto(live_server.url + "/equipe/planning/")
-    page.get_by_role("link", name="Nouveau rendez-vous").click()
+    page.locator("#main").get_by_role("link", name="Nouveau rendez-vous").click()
     page.get_by_label("Rechercher le patient").fill("garnier")
     page.get_by_role("button", name="Rechercher").click()
     page.get_by_role("link", name="GARNIER Lucie", exact=False).click()
@@ -42,7 +42,7 @@ def test_reception_books_for_a_patient(page: Any, live_server: Any, radiologist:
     assert page.get_by_text("Rendez-vous enregistré").is_visible()
     screenshot(page, "reception-book-2-planner")
     assert Appointment.objects.filter(patient=patient).count() == 1
-    page.get_by_role("link", name="Liste d'attente").click()
+    page.locator("#main").get_by_role("link", name="Liste d'attente").click()
     assert page.get_by_text("BLANC Henri", exact=False).is_visible()
     screenshot(page, "reception-waitlist")
     assert page.console_errors == []
