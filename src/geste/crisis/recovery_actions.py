@@ -49,6 +49,7 @@ def _slot(item: RecoveryItem) -> tuple[datetime, Room, User] | None:
             patient=req.patient,
             limit=None,
             rooms=rooms,  # type: ignore[arg-type]
+            request=req,
         )
         mine = [o for o in options if o.radiologist.pk == item.radiologist_id] or options
         if mine:

@@ -13,6 +13,7 @@ from geste.clinic.models import Procedure, Role, Room, User
 from geste.scheduling import capacity, slotsearch
 from geste.scheduling.models import Appointment, AppointmentKind
 from geste.scheduling.prerequisites import prerequisites
+from geste.scheduling.services import duration_for
 
 _US = timedelta(microseconds=1)
 # How far ahead a search looks.
@@ -36,6 +37,7 @@ def search_slots(
     patient: Any = None,
     limit: int | None = 5,
     rooms: list[Room] | None = None,
+    request: Any = None,
 ) -> list[SlotOption]:
     """Free slots between two instants (no prerequisites: the caller sets not_before).
 
@@ -52,7 +54,7 @@ def search_slots(
     else:
         modalities = {procedure.modality, procedure.alt_modality} - {""}
         skill = procedure.code
-        duration = timedelta(minutes=procedure.duration_min)
+        duration = duration_for(kind, procedure, request)
         step = timedelta(minutes=capacity.PROCEDURE_STEP_MINUTES)
     usable = {r.pk: r for r in rooms if modalities is None or r.modality in modalities}
     if not usable or not_before + duration > not_after:
@@ -118,6 +120,7 @@ def earliest_slots(
         not_after=horizon,
         patient=patient,
         limit=limit,
+        request=request,
     )
 
 

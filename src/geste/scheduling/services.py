@@ -45,9 +45,16 @@ class SlotTaken(BookingError):
 OVERRIDE_ROLES = frozenset({Role.RADIOLOGIST, Role.ADMINISTRATOR})
 
 
-def duration_for(kind: str, procedure: Procedure) -> timedelta:
+def duration_for(kind: str, procedure: Procedure, request: Any = None) -> timedelta:
+    """Length of the appointment. During a crisis, a request whose lesions the policy groups
+    is one longer session (crisis-triage.md rule 7, fewer trips)."""
     if kind == AppointmentKind.CONSULTATION:
         return timedelta(minutes=capacity.CONSULTATION_MINUTES)
+    if request is not None and request.lesion_count > 1:
+        # Late import: crisis builds on scheduling, not the other way round.
+        from geste.crisis.selectors import session_minutes
+
+        return timedelta(minutes=session_minutes(request))
     return timedelta(minutes=procedure.duration_min)
 
 
@@ -170,7 +177,7 @@ def appointment_book(
     if start < timezone.now():
         raise BookingError(_("Ce créneau est déjà passé."))
     override = _check_override(actor, override_reason)
-    end = start + duration_for(kind, procedure)
+    end = start + duration_for(kind, procedure, request)
     _check_capacity(
         kind=kind, procedure=procedure, room=room, radiologist=radiologist, start=start, end=end
     )
