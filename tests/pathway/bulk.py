@@ -29,6 +29,9 @@ def fill_day(day: date, n: int, radiologist: User) -> None:
         for i in range(n)
     )
     start = datetime.combine(day, time(7, 0), tzinfo=PARIS)
+    # A second call the same day goes after the first one's appointments: PostgreSQL's
+    # no-overlap constraints hold for test data too.
+    offset = Appointment.objects.count()
     # Booked procedures have a validated indication, as in real life: the only findings
     # left are the questionnaires' (one fever in fifty).
     reqs = ProcedureRequest.objects.bulk_create(
@@ -49,8 +52,8 @@ def fill_day(day: date, n: int, radiologist: User) -> None:
             procedure=proc,
             room=r,
             radiologist=radiologist,
-            start=start + timedelta(seconds=40 * i),
-            end=start + timedelta(seconds=40 * i + 30),
+            start=start + timedelta(seconds=40 * (offset + i)),
+            end=start + timedelta(seconds=40 * (offset + i) + 30),
         )
         for i, (p, q) in enumerate(zip(patients, reqs, strict=True))
     )
