@@ -10,6 +10,7 @@ import pytest
 from geste.clinic.models import CentreSettings
 from geste.pathway.adapters import (
     UNSPECIFIED_DRUG,
+    case_chunks,
     case_from_request,
     cases_for_request_ids,
     cases_from_requests,
@@ -176,3 +177,109 @@ def test_rows_form_matches_model_form(radiologist, django_assert_max_num_queries
     assert [c.id for c in rows] == [str(pk) for pk in ids]
     assert rows == [case_from_request(r) for r in reversed(reqs)]
     assert cases_for_request_ids([]) == []
+
+
+# ------------------------------------------------------------------ the batch form (rows)
+
+
+def test_datetimes_read_back_aware_and_equal(alice, radiologist):
+    """Rows come from the driver without Django's converters: the instants must survive."""
+    req = make_request(alice, validated_by=radiologist)
+    book(req, T, radiologist)
+    declare(
+        alice,
+        T - timedelta(days=1),
+        request=req,
+        meds=[("Kardegic", T - timedelta(hours=12), "prophylactic")],
+    )
+    lab(alice, T - timedelta(days=2, minutes=7), platelets_g_l=150.0)
+    req.pregnancy_checked_at = T - timedelta(minutes=20)
+    req.pregnancy_checked_answer = False
+    req.save()
+    (case,) = cases_for_request_ids([req.pk])
+    assert case.scheduled_at == T and case.scheduled_at.utcoffset() is not None
+    assert [(m.drug, m.last_dose_at, m.dose) for m in case.medications] == [
+        ("Kardegic", T - timedelta(hours=12), "prophylactic")
+    ]
+    assert case.hemostasis is not None
+    assert case.hemostasis.sampled_at == T - timedelta(days=2, minutes=7)
+    assert case.patient.pregnant is False  # the day's answer, read from the row
+    assert case.indication_validated is True
+    assert parse_case(case_to_json(case)) == case
+
+
+def test_chunks_give_state_and_active_procedure_appointments(radiologist):
+    p = make_patient("Chu", "Nk", sex="F")
+    booked = make_request(p, state=RequestState.PROCEDURE_BOOKED, validated_by=radiologist)
+    book(booked, T - timedelta(days=2), radiologist, status=AppointmentStatus.CANCELLED)
+    book(booked, T, radiologist)
+    book(booked, T + timedelta(hours=3), radiologist, kind="consultation")
+    waiting = make_request(p)
+    chunks = list(case_chunks(ProcedureRequest.objects.all(), chunk_size=1))
+    assert [len(c) for c in chunks] == [1, 1]
+    first, second = chunks[0][0], chunks[1][0]
+    assert (first.case.id, first.state) == (str(booked.pk), RequestState.PROCEDURE_BOOKED)
+    # The cancelled appointment and the consultation are not the request's schedule.
+    assert [(a[0], a[1]) for a in first.appointments] == [(T, AppointmentStatus.BOOKED)]
+    assert first.appointments[0][2] == T + timedelta(minutes=30)
+    assert first.case.scheduled_at == T
+    assert (second.case.id, second.state, second.appointments) == (
+        str(waiting.pk),
+        RequestState.REQUESTED,
+        (),
+    )
+
+
+def test_patient_history_read_once_but_filtered_per_request(
+    radiologist, django_assert_max_num_queries
+):
+    """One patient's requests in different chunks with different reference times: the
+    history is read once, and each request still sees only what was fresh for it."""
+    p = make_patient("Una", "Fois", sex="M")
+    soon = make_request(p, validated_by=radiologist, state=RequestState.PROCEDURE_BOOKED)
+    book(soon, T, radiologist)
+    later = make_request(p, "facet_infiltration", validated_by=radiologist)
+    book(later, T + timedelta(days=30), radiologist)
+    declare(p, T - timedelta(days=1), fever=True)  # fresh for `soon` only
+    lab(p, T - timedelta(days=1), platelets_g_l=90.0)
+    lab(p, T + timedelta(days=20), platelets_g_l=250.0)  # after `soon`, before `later`
+    others = [make_request(make_patient(f"O{i}", "Autre")) for i in range(3)]
+    qs = ProcedureRequest.objects.order_by("pk")
+    # settings + ids, per chunk rows + appointments, then the histories: questionnaires,
+    # medications, labs for the first patient; no medication query for the three others.
+    with django_assert_max_num_queries(2 + 5 * 2 + 3 + 3 * 2):
+        cases = {c.case.id: c.case for chunk in case_chunks(qs, chunk_size=1) for c in chunk}
+    assert len(cases) == 5
+    assert cases[str(soon.pk)].fever is True
+    assert cases[str(later.pk)].fever is False  # the answer is 31 days old by then
+    assert cases[str(soon.pk)].hemostasis.platelets_g_l == 90.0  # type: ignore[union-attr]
+    assert cases[str(later.pk)].hemostasis.platelets_g_l == 250.0  # type: ignore[union-attr]
+    assert [cases[str(r.pk)] for r in (soon, later, *others)] == [
+        case_from_request(r) for r in (soon, later, *others)
+    ]
+
+
+def test_patient_read_again_in_later_chunk_costs_no_query(radiologist, django_assert_num_queries):
+    p = make_patient("Deux", "Fois")
+    reqs = [make_request(p, "facet_infiltration") for _ in range(4)]
+    declare(p, T - timedelta(days=1), meds=[("Xarelto", T - timedelta(days=1), "")])
+    lab(p, T - timedelta(days=1))
+    # settings + ids + 2 chunks x (rows + appointments) + one read of the history (3).
+    with django_assert_num_queries(2 + 2 * 2 + 3):
+        chunks = list(case_chunks(ProcedureRequest.objects.all(), chunk_size=2))
+    assert [c.case.id for chunk in chunks for c in chunk] == [str(r.pk) for r in reqs]
+
+
+def test_rows_read_without_history_or_ids(alice):
+    bare = make_request(alice)
+    (case,) = cases_for_request_ids([bare.pk, 999_999])  # a missing id is skipped
+    assert case.medications == () and case.hemostasis is None and case.patient.pregnant is None
+    assert list(case_chunks(ProcedureRequest.objects.none())) == []
+
+
+def test_list_of_instances_keeps_given_order_and_in_memory_values(alice):
+    first, second = make_request(alice), make_request(alice, "bone_biopsy")
+    second.severe_pain = True  # not saved: the instance's values are the ones used
+    cases = list(cases_from_requests([second, first]))
+    assert [c.id for c in cases] == [str(second.pk), str(first.pk)]
+    assert cases[0].severe_pain is True

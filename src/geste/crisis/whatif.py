@@ -1,9 +1,11 @@
 """Policy runs: a what-if over every pending request (nothing changes), or the daily review of
 the deferred requests whose review date has come (crisis-triage.md, "What-if first").
 
-Built for 100,000 pending requests in seconds: the cases come from the ONE adapter in bulk
-(`cases_from_requests`, a handful of queries per chunk), decisions are written with
-`bulk_create`, and progress is saved once per chunk so the page can poll it.
+Built for 100,000 pending requests in seconds (bench/whatif.py): the cases come from the ONE
+adapter's batch form (`case_chunks`: rows, not model instances, a handful of queries per
+chunk), with each request's state and procedure appointments (the hours a deferral frees);
+decisions are written without the ORM (COPY on PostgreSQL, executemany on SQLite), one
+transaction per chunk that also saves the progress the page polls.
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ from django.utils.translation import gettext as _
 from geste.audit.services import log_action
 from geste.crisis.errors import CrisisError
 from geste.crisis.models import DEFERRING, PolicyRun, RunDecision, RunKind, RunStatus
-from geste.pathway.adapters import cases_from_requests
+from geste.pathway.adapters import case_chunks
 from geste.pathway.models import PENDING_STATES, ProcedureRequest, RequestState
 from geste.rules.policy import PolicyError, load_policy
 from geste.rules.triage import triage
-from geste.scheduling.models import Appointment, AppointmentKind, AppointmentStatus
+from geste.scheduling.models import AppointmentStatus
 
 logger = logging.getLogger(__name__)
 
@@ -87,24 +89,16 @@ def _enqueue(run_id: int) -> None:
     execute_run.enqueue(run_id)
 
 
-def _booked_minutes(
-    qs: QuerySet[ProcedureRequest], now: Any
-) -> tuple[dict[int, int], dict[int, dict[date, int]]]:
-    """Minutes of future booked procedure appointments per request, total and per week."""
-    total: dict[int, int] = {}
-    weekly: dict[int, dict[date, int]] = {}
-    rows = Appointment.objects.filter(
-        request__in=qs.values("pk"),
-        kind=AppointmentKind.PROCEDURE,
-        status=AppointmentStatus.BOOKED,
-        start__gte=now,
-    ).values_list("request_id", "start", "end")
-    for request_id, start, end in rows.iterator(chunk_size=CHUNK):
-        minutes = int((end - start).total_seconds() // 60)
-        total[request_id] = total.get(request_id, 0) + minutes
-        week = _monday(timezone.localtime(start).date())
-        per = weekly.setdefault(request_id, {})
-        per[week] = per.get(week, 0) + minutes
+def _freed(appointments: Any, now: Any) -> tuple[int, dict[date, int]]:
+    """Minutes of future booked procedure appointments, in total and per week (Monday)."""
+    total = 0
+    weekly: dict[date, int] = {}
+    for start, status, end in appointments:
+        if status == AppointmentStatus.BOOKED and start >= now:
+            minutes = int((end - start).total_seconds() // 60)
+            total += minutes
+            week = _monday(timezone.localtime(start).date())
+            weekly[week] = weekly.get(week, 0) + minutes
     return total, weekly
 
 
@@ -136,47 +130,46 @@ def _execute(run: PolicyRun) -> None:
         raise CrisisError(f"policy version changed: {policy.version}")
     qs = run_queryset(run)
     now = timezone.now()
-    states = dict(qs.values_list("pk", "state").iterator(chunk_size=CHUNK))
-    PolicyRun.objects.filter(pk=run.pk).update(total=len(states))
-    freed, weekly = _booked_minutes(qs, now)
+    PolicyRun.objects.filter(pk=run.pk).update(total=qs.count())
     today = run.today
     counts: Counter[str] = Counter()
     freed_by_week: Counter[date] = Counter()
-    batch: list[tuple[Any, ...]] = []
     processed = 0
     run_id = run.pk
-    dumps = json.dumps
-    for case in cases_from_requests(qs, chunk_size=CHUNK):
-        result = triage(case, policy, today)
-        request_id = int(case.id)
-        decision = result.decision
-        counts[decision] += 1
-        minutes = freed.get(request_id, 0) if decision in DEFERRING else 0
-        if minutes:
-            freed_by_week.update(weekly[request_id])
-        # Same column order as _COLUMNS.
-        batch.append(
-            (
-                run_id,
-                request_id,
-                states.get(request_id, ""),
-                case.procedure,
-                decision,
-                dumps(result.rules),
-                result.review_on,
-                result.group_lesions,
-                minutes,
-                "",
-                "",
-                "",
+    # A policy has a few dozen rules: each distinct list is serialised once.
+    rules_json: dict[tuple[str, ...], str] = {}
+    for chunk in case_chunks(qs, chunk_size=CHUNK):
+        batch: list[tuple[Any, ...]] = []
+        for case, state, appointments in chunk:
+            result = triage(case, policy, today)
+            decision = result.decision
+            counts[decision] += 1
+            minutes = 0
+            if appointments and decision in DEFERRING:
+                minutes, weekly = _freed(appointments, now)
+                freed_by_week.update(weekly)
+            rules = rules_json.get(result.rules)
+            if rules is None:
+                rules = rules_json[result.rules] = json.dumps(list(result.rules))
+            # Same column order as _COLUMNS.
+            batch.append(
+                (
+                    run_id,
+                    int(case.id),
+                    state,
+                    case.procedure,
+                    decision,
+                    rules,
+                    result.review_on,
+                    result.group_lesions,
+                    minutes,
+                    "",
+                    "",
+                    "",
+                )
             )
-        )
-        if len(batch) >= CHUNK:
-            processed += len(batch)
-            _flush(run_id, batch, processed, counts)
-            batch = []
-    processed += len(batch)
-    _flush(run_id, batch, processed, counts)
+        processed += len(batch)
+        _flush(run_id, batch, processed, counts)
     PolicyRun.objects.filter(pk=run_id).update(
         status=RunStatus.DONE,
         finished_at=timezone.now(),
