@@ -30,32 +30,30 @@ bounds, and `tests/pathway/test_adapters.py` round-trips adapter output through 
 One pipeline for every form: a request becomes a plain row (`_REQUEST_COLUMNS`), read from the
 database by the batch forms or taken from a model instance by `case_from_request`, and `_build`
 turns the row and the patient's history into the Case. The batch forms read rows straight from
-the driver (`_fetch`): Django's per-value converters and model instances cost more than the
+the driver (`fetch_rows`): Django's per-value converters and model instances cost more than the
 whole triage at 100,000 requests.
 One pipeline for every form: a request becomes a plain row (`_REQUEST_COLUMNS`), read from the
 database by the batch forms or taken from a model instance by `case_from_request`, and `_build`
 turns it, its appointments and the patient's history into the Case. Rows are read straight
-from the driver (`_fetch`), each query filtered by ids alone (`_AmongIds`), and a patient's
+from the driver (`fetch_rows`), each query filtered by ids alone (`AmongIds`), and a patient's
 history is read once per batch (`_Histories`): 100,000 requests in a few seconds.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import EmptyResultSet
-from django.db import connections
-from django.db.models import F, Lookup, QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from geste.clinic.models import CentreSettings
 from geste.pathway.models import ProcedureRequest, indication_validated
+from geste.pathway.rows import AmongIds, aware_utc, fetch_rows, json_list
 from geste.patients.models import Declaration, LabResult, MedicationDeclaration
 from geste.rules.case import ALLERGIES, Case, Hemostasis, Medication
 from geste.rules.case import Patient as CasePatient
@@ -123,79 +121,6 @@ def _row_of(req: ProcedureRequest) -> Row:
     )
 
 
-# ------------------------------------------------------------------------- raw reads
-
-
-def _fetch(qs: QuerySet[Any]) -> list[Row]:
-    """The rows of a values_list queryset as the driver gives them: the SQL is Django's, but
-    not its per-value converters (they cost more than the triage at 100,000 requests). Both
-    drivers give dates and booleans as Python values (Django registers SQLite converters by
-    declared type); datetimes come naive from SQLite (`_dt`), JSON as text (`_json_list`)."""
-    try:
-        sql, params = qs.query.get_compiler(qs.db).as_sql()
-    except EmptyResultSet:
-        return []
-    connection = connections[qs.db]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            _fast_timestamps(cursor.cursor)
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _fast_timestamps(cursor: Any) -> None:
-    """Django loads each timestamptz through a Python subclass of psycopg's loader (to set
-    its time zone), four times slower than psycopg's C loader. The session's time zone is
-    Django's (UTC): the C loader gives the same instants. For this cursor only."""
-    from psycopg import adapters
-    from psycopg.pq import Format
-
-    oid = adapters.types["timestamptz"].oid
-    cursor.adapters.register_loader(oid, adapters.get_loader(oid, Format.TEXT))
-
-
-class _AmongIds(Lookup[Any]):
-    """`column IN (ids)`; one array parameter on PostgreSQL (psycopg parses placeholders in
-    Python: 5,000 of them cost more than the query). Used as an expression, not registered:
-    `filter(_AmongIds(F("request_id"), ids))`."""
-
-    lookup_name = "among_ids"
-    prepare_rhs = False
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, Any]:
-        lhs, params = self.process_lhs(compiler, connection)
-        ids = [int(i) for i in self.rhs]
-        if connection.vendor == "postgresql":
-            # Typed as the column: a smallint[] against a bigint column is not hashed and
-            # the scan turns quadratic (a second instead of 10 ms for 5,000 ids).
-            array_type = self.lhs.output_field.cast_db_type(connection)
-            return f"{lhs} = ANY(%s::{array_type}[])", (*params, ids)
-        if not ids:
-            raise EmptyResultSet
-        return f"{lhs} IN ({', '.join(['%s'] * len(ids))})", (*params, *ids)
-
-
-def _dt(value: Any) -> Any:
-    """A datetime column as Django returns it: aware (SQLite stores UTC without offset)."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-_JSON_LISTS: dict[str, list[Any]] = {}
-
-
-def _json_list(value: Any) -> Any:
-    if type(value) is not str:
-        return value
-    found = _JSON_LISTS.get(value)
-    if found is None:
-        found = json.loads(value)
-        if len(_JSON_LISTS) < 256:  # a handful of distinct allergy lists in practice
-            _JSON_LISTS[value] = found
-    return found
-
-
 class _Histories:
     """Each patient's questionnaires and lab results (newest first) and the questionnaires'
     medications, read once per patient for a whole batch (a patient's requests may fall in
@@ -224,16 +149,16 @@ class _Histories:
             decls[p] = []
             labs[p] = []
         decl_ids = []
-        for d in _fetch(
-            Declaration.objects.filter(_AmongIds(F("patient_id"), new))
+        for d in fetch_rows(
+            Declaration.objects.filter(AmongIds(F("patient_id"), new))
             .order_by("-answered_at", "-id")
             .values_list(*_DECLARATION_COLUMNS)
         ):
-            decls[d[1]].append((*d[:3], _dt(d[3]), *d[4:]))
+            decls[d[1]].append((*d[:3], aware_utc(d[3]), *d[4:]))
             decl_ids.append(d[0])
         listed = (
-            _fetch(
-                MedicationDeclaration.objects.filter(_AmongIds(F("declaration_id"), decl_ids))
+            fetch_rows(
+                MedicationDeclaration.objects.filter(AmongIds(F("declaration_id"), decl_ids))
                 .order_by("id")
                 .values_list("declaration_id", "drug", "last_dose_at", "dose")
             )
@@ -241,28 +166,28 @@ class _Histories:
             else []
         )
         for decl_id, drug, last_dose_at, dose in listed:
-            meds.setdefault(decl_id, []).append((drug, _dt(last_dose_at), dose))
-        for patient_id, sampled_at, platelets, inr, aptt in _fetch(
-            LabResult.objects.filter(_AmongIds(F("patient_id"), new))
+            meds.setdefault(decl_id, []).append((drug, aware_utc(last_dose_at), dose))
+        for patient_id, sampled_at, platelets, inr, aptt in fetch_rows(
+            LabResult.objects.filter(AmongIds(F("patient_id"), new))
             .order_by("-sampled_at", "-id")
             .values_list("patient_id", "sampled_at", "platelets_g_l", "inr", "aptt_ratio")
         ):
-            labs[patient_id].append((_dt(sampled_at), platelets, inr, aptt))
+            labs[patient_id].append((aware_utc(sampled_at), platelets, inr, aptt))
 
 
 def _appointments(request_ids: list[int]) -> dict[int, list[Appt]]:
     """Active procedure appointments per request, by start. The status is checked here,
     not in SQL: its index would lead a planner without statistics to every appointment."""
     appts: dict[int, list[Appt]] = defaultdict(list)
-    for request_id, start, status, end in _fetch(
+    for request_id, start, status, end in fetch_rows(
         Appointment.objects.filter(
-            _AmongIds(F("request_id"), request_ids), kind=AppointmentKind.PROCEDURE
+            AmongIds(F("request_id"), request_ids), kind=AppointmentKind.PROCEDURE
         )
         .order_by("start", "id")
         .values_list("request_id", "start", "status", "end")
     ):
         if status in _ACTIVE:
-            appts[request_id].append((_dt(start), status, _dt(end)))
+            appts[request_id].append((aware_utc(start), status, aware_utc(end)))
     return appts
 
 
@@ -354,7 +279,7 @@ def _build(
         decl_id, _, _, answered_at, pregnant, anticoagulant, listed = decl[:7]
         fever, infection, skin, crcl = decl[7:]
         seen: list[str] = []
-        for a in _json_list(listed) or ():
+        for a in json_list(listed) or ():
             allergy = a if a in _ALLERGY_SET else "other"
             if allergy not in seen:
                 seen.append(allergy)
@@ -365,7 +290,7 @@ def _build(
         )
         if anticoagulant and not medications:
             medications = (Medication(UNSPECIFIED_DRUG, answered_at, None),)
-    checked_at = _dt(checked_at)
+    checked_at = aware_utc(checked_at)
     if checked_at is not None and checked_at >= cutoff:
         pregnant = checked
 
@@ -411,8 +336,8 @@ def _load(
 
 def _rows(ids: Sequence[int]) -> list[Row]:
     """The requests' rows, in primary-key order."""
-    return _fetch(
-        ProcedureRequest.objects.filter(_AmongIds(F("pk"), ids))
+    return fetch_rows(
+        ProcedureRequest.objects.filter(AmongIds(F("pk"), ids))
         .order_by("pk")
         .values_list(*_REQUEST_COLUMNS)
     )
@@ -451,7 +376,7 @@ def case_chunks(
     still read, with its new state (applying a decision re-checks the state)."""
     now = timezone.now()
     max_age = _max_age()
-    ids = [r[0] for r in _fetch(queryset.order_by("pk").values_list("pk"))]
+    ids = [r[0] for r in fetch_rows(queryset.order_by("pk").values_list("pk"))]
     histories = _Histories()
     for i in range(0, len(ids), chunk_size):
         rows = _rows(ids[i : i + chunk_size])
