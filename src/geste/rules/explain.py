@@ -102,7 +102,7 @@ FINDING_SPECS: Mapping[str, FindingSpec] = MappingProxyType(
             ),
             _spec(
                 "hemostasis_incomplete",
-                "review",
+                "info",
                 "S05",
                 SRC_PROJECT,
                 "Bilan d'hémostase incomplet : valeur manquante à vérifier.",

@@ -22,8 +22,10 @@ Decisions taken where the domain document is silent (also listed in the project 
 6. A required result is stale when sampled after ``scheduled_at`` or more than
    ``hemostasis_max_age_days`` x 24 h before it (exactly 30 days is still valid).
 7. A required, not stale result with ``platelets_g_l`` or ``inr`` null gives
-   ``hemostasis_incomplete`` (review): the value cannot be checked, a radiologist must see the
-   lab sheet. aPTT is optional (its own finding is only a review).
+   ``hemostasis_incomplete`` as an ``info`` finding: shown on the time-out page so that the
+   radiologist reads the lab sheet, but it changes no verdict (the domain's finding table is
+   closed: a code it does not list must not turn a ``go`` into a ``review``). aPTT is
+   optional (its own finding is only a review).
 8. Fluindione before a high-risk procedure: ``medication_unknown`` (not in SIR) plus the INR
    rules of decision 4.
 9. Low-risk procedures: anticoagulants and antiplatelets (fluindione and aspirin included) are
