@@ -308,8 +308,7 @@ def main() -> int:
         "--threads",
         type=int,
         default=4,
-        help="threads per worker; 4 is what `geste serve` uses, any other value runs gunicorn"
-        " directly with otherwise the same settings",
+        help="threads per worker (`geste serve --threads`, default 4)",
     )
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument(
