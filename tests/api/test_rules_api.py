@@ -8,7 +8,7 @@ from django.test import Client
 
 from geste.audit.models import AuditEvent
 
-EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "contracts" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "contracts" / "examples"
 SHARED_SCHEMA = EXAMPLES.parent / "case.schema.json"
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 
 from geste.clinic.models import CentreSettings, DrugHoldInterval, Procedure
 
-SCHEMA = Path(__file__).resolve().parents[2].parent / "shared" / "contracts" / "case.schema.json"
+SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "contracts" / "case.schema.json"
 
 pytestmark = pytest.mark.django_db
 

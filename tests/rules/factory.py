@@ -10,7 +10,7 @@ from geste.rules.case import Case, parse_case
 from geste.rules.safety import CheckResult, check
 from geste.rules.settings import DEFAULT, SafetySettings
 
-EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "contracts" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "contracts" / "examples"
 
 SCHED = "2026-03-10T09:00:00+01:00"
 # A complete, normal blood test taken the day before SCHED (valid even for a VKA patient).

@@ -1,4 +1,4 @@
-"""The contract examples (shared/contracts/examples), through the engine and the CLI."""
+"""The contract examples (docs/contracts/examples), through the engine and the CLI."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every finding code of shared/domain/safety-check.md, with its boundaries."""
+"""Every finding code of docs/domain/safety-check.md, with its boundaries."""
 
 from __future__ import annotations
 

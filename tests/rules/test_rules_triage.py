@@ -1,4 +1,4 @@
-"""Every rule of the crisis policy covid19-aphp-2020 (shared/domain/crisis-triage.md)."""
+"""Every rule of the crisis policy covid19-aphp-2020 (docs/domain/crisis-triage.md)."""
 
 from __future__ import annotations
 

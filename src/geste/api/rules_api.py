@@ -1,6 +1,6 @@
 """`POST /api/v1/check` and `POST /api/v1/triage`: the rules engine over HTTP.
 
-Same JSON in and out as the CLI (shared/contracts/README.md): the body is one case or an array
+Same JSON in and out as the CLI (docs/contracts/README.md): the body is one case or an array
 of cases; the answer is one result or an array of results, in input order. A bad case is a 422
 naming the case and the field, and nothing is evaluated.
 """

@@ -1,5 +1,5 @@
 """Crisis mode: the active policy, policy runs (what-if, applied, review) and their decisions,
-discussions with the referring clinicians, and the recovery plan (shared/domain/crisis-triage.md).
+discussions with the referring clinicians, and the recovery plan (docs/domain/crisis-triage.md).
 """
 
 from __future__ import annotations

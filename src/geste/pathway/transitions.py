@@ -1,4 +1,4 @@
-"""The request's state machine (shared/domain/pathway.md, "States of a request").
+"""The request's state machine (docs/domain/pathway.md, "States of a request").
 
 `ALLOWED[a]` is the set of states a request in state `a` may move to. Crisis moves (defer,
 discuss) apply to every pending state; a deferred or discussed request comes back to the

@@ -1,6 +1,6 @@
 """The case: one requested procedure as the rules engine sees it.
 
-Mirrors ``shared/contracts/case.schema.json`` (JSON Schema 2020-12) with its defaults applied.
+Mirrors ``docs/contracts/case.schema.json`` (JSON Schema 2020-12) with its defaults applied.
 ``parse_case`` is a hand-written validator (much faster than a generic JSON Schema validator)
 that refuses exactly what the schema refuses, and names the field in the error.
 

@@ -1,4 +1,4 @@
-"""``geste check`` and ``geste triage`` (see ``shared/contracts/README.md``).
+"""``geste check`` and ``geste triage`` (see ``docs/contracts/README.md``).
 
 The lead's ``geste`` entry point dispatches here before importing Django, so this module
 imports only the standard library and ``geste.rules``. Also runnable as

@@ -7,7 +7,7 @@ dosage and galenic form removed): a name we do not know returns ``None`` and the
 must not be read as unfractionated heparin, whose hold is shorter).
 
 Nadroparin (Fraxiparine) and other drugs absent from the SIR table of
-``shared/domain/safety-check.md`` are deliberately unknown: a radiologist reviews them.
+``docs/domain/safety-check.md`` are deliberately unknown: a radiologist reviews them.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ PARIS = ZoneInfo("Europe/Paris")
 SRC_SIR = "SIR 2019: Patel et al., J Vasc Interv Radiol 2019;30(8):1168-84"
 SRC_CENTRE = "Centre prerequisites, seed 000_351e02449f6d8582.txt"
 SRC_CENTRE_SIR = f"{SRC_CENTRE}; {SRC_SIR}"
-SRC_DOC = "shared/domain/safety-check.md"
+SRC_DOC = "docs/domain/safety-check.md"
 SRC_PROJECT = "geste project decision (geste.rules.safety docstring)"
 
 PROCEDURE_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(

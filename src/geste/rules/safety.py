@@ -1,4 +1,4 @@
-"""The pre-procedure safety check (the time-out): ``shared/domain/safety-check.md``.
+"""The pre-procedure safety check (the time-out): ``docs/domain/safety-check.md``.
 
 ``check(case)`` returns a verdict (go / review / no_go), the bleeding-risk class and the
 findings, in the order of the rule table of the domain document (info findings last).

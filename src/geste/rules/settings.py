@@ -1,6 +1,6 @@
 """Centre settings of the safety check (default profile ``sir2019``).
 
-Every threshold and interval of ``shared/domain/safety-check.md`` is a setting with the SIR 2019
+Every threshold and interval of ``docs/domain/safety-check.md`` is a setting with the SIR 2019
 default (Patel et al., J Vasc Interv Radiol 2019;30(8):1168-84). A centre's database settings
 are converted to ``SafetySettings`` (``from_dict``), which validates them.
 """

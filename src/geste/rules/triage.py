@@ -1,6 +1,6 @@
 """Crisis triage: run a policy (see ``policy.py``) on one case.
 
-Semantics (``shared/domain/crisis-triage.md``): decision rules are tried by priority and the
+Semantics (``docs/domain/crisis-triage.md``): decision rules are tried by priority and the
 first match decides (rule 1 of ``covid19-aphp-2020`` has the lowest priority number, so it
 wins over every other); each procedure ends with an "otherwise" rule, so ``rules`` is never
 empty. Effect rules (``group_lesions``) apply whatever the decision; their ids follow the

@@ -1,5 +1,5 @@
 """Loads the procedure catalogue (the ten codes of the case contract) and the centre settings
-with the SIR 2019 defaults of shared/domain/safety-check.md (data in geste.clinic.catalogue)."""
+with the SIR 2019 defaults of docs/domain/safety-check.md (data in geste.clinic.catalogue)."""
 
 from django.db import migrations
 
