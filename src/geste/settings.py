@@ -123,7 +123,11 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "static"
+# Static files are vendored in the apps and WhiteNoise serves them straight from the finders
+# (WHITENOISE_USE_FINDERS below), so no collectstatic step exists. STATIC_ROOT only matters to a
+# `collectstatic` run: left unset, WhiteNoise does not scan (and warn about) a directory that
+# nothing fills; set GESTE_STATIC_ROOT to collect files and have WhiteNoise serve them from there.
+STATIC_ROOT = env_str("GESTE_STATIC_ROOT", "") or None
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
