@@ -3,17 +3,56 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from stdnum.exceptions import ValidationError as NumberError
+from stdnum.fr import nir
 
 
 class Sex(models.TextChoices):
     FEMALE = "F", _("Femme")
     MALE = "M", _("Homme")
     OTHER = "X", _("Autre / non précisé")
+
+
+class IdentityStatus(models.TextChoices):
+    """The four INS identity statuses (référentiel national d'identitovigilance, RNIV)."""
+
+    PROVISIONAL = "provisoire", _("Identité provisoire")
+    RETRIEVED = "recuperee", _("Identité récupérée")
+    VALIDATED = "validee", _("Identité validée")
+    QUALIFIED = "qualifiee", _("Identité qualifiée")
+
+
+def normalise_ins(value: str) -> str:
+    """The NIR without spaces or dots, upper case (Corsica: 2A, 2B)."""
+    return nir.compact(value or "")
+
+
+def validate_ins(value: str) -> None:
+    """The INS matricule is the NIR: 15 characters, its key checked (python-stdnum).
+
+    Corsican birthplaces (2A, 2B) are valid; the first digit is the sex (1 or 2).
+    """
+    number = normalise_ins(value)
+    try:
+        nir.validate(number)
+    except NumberError as exc:
+        raise ValidationError(
+            _("Matricule INS invalide (15 caractères dont la clé de contrôle)."), code="ins"
+        ) from exc
+    if number[0] not in "12":
+        raise ValidationError(_("Le matricule INS commence par 1 ou 2."), code="ins")
+
+
+birthplace_validator = RegexValidator(
+    r"^(\d{5}|2[AB]\d{3})$", _("Code INSEE du lieu de naissance : 5 caractères (ex. 75056, 2A004).")
+)
 
 
 class Patient(models.Model):
@@ -41,8 +80,21 @@ class Patient(models.Model):
         _("INS (matricule)"),
         max_length=15,
         blank=True,
-        validators=[RegexValidator(r"^[12]\d{14}$", _("L'INS compte 15 chiffres."))],
+        validators=[validate_ins],
         help_text=_("Identifiant national de santé, facultatif."),
+    )
+    identity_status = models.CharField(
+        _("statut de l'identité"),
+        max_length=12,
+        choices=IdentityStatus.choices,
+        default=IdentityStatus.PROVISIONAL,
+    )
+    birthplace_insee = models.CharField(
+        _("lieu de naissance (code INSEE)"),
+        max_length=5,
+        blank=True,
+        validators=[birthplace_validator],
+        help_text=_("Commune de naissance (code officiel géographique) ; 99xxx : né à l'étranger."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -54,6 +106,32 @@ class Patient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.last_name.upper()} {self.first_names}"
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        # Typed with spaces as printed on the card: compacted before the length check.
+        self.ins = normalise_ins(self.ins)
+        super().clean_fields(exclude=exclude)
+
+    def clean(self) -> None:
+        """INS consistency: the NIR carries the sex and the birthplace; a qualified identity
+        needs its INS (RNIV: an INS is only used once the identity is qualified)."""
+        super().clean()
+        errors: dict[str, ValidationError] = {}
+        if self.ins and nir.is_valid(self.ins):
+            if self.sex in (Sex.MALE, Sex.FEMALE) and self.ins[0] != (
+                "1" if self.sex == Sex.MALE else "2"
+            ):
+                errors["ins"] = ValidationError(_("Le matricule INS ne correspond pas au sexe."))
+            elif self.birthplace_insee and self.ins[5:10] != self.birthplace_insee:
+                errors["birthplace_insee"] = ValidationError(
+                    _("Le lieu de naissance ne correspond pas au matricule INS.")
+                )
+        if self.identity_status == IdentityStatus.QUALIFIED and not self.ins:
+            errors["identity_status"] = ValidationError(
+                _("Une identité qualifiée porte son matricule INS.")
+            )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def display_name(self) -> str:
