@@ -3,11 +3,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench serve clean messages
+.PHONY: install system-deps demo test lint bench serve clean messages
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml requirements.lock
+	@PY=$(PY) bash tools/ensure-system-deps.sh build
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
@@ -22,7 +23,12 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 	GESTE_DEBUG=1 $(BIN)/mypy
 
-test: lint
+# The Debian packages the tests need (Chromium, dcmtk, gettext), installed when missing; without
+# root it stops at once, naming the command to run. The list lives in tools/ensure-system-deps.sh.
+system-deps:
+	@bash tools/ensure-system-deps.sh test
+
+test: system-deps lint
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: install
