@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from geste.audit.actions import action_label
+
 
 class AuditImmutableError(RuntimeError):
     """Raised on any attempt to change or delete an audit event."""
@@ -66,3 +68,8 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AuditImmutableError("audit events are append-only")
+
+    @property
+    def action_label(self) -> str:
+        """The action's label (French, or the active language) for the audit page."""
+        return action_label(self.action)
