@@ -34,3 +34,6 @@ class Document(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"document #{self.pk} ({self.kind})"

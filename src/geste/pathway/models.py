@@ -173,6 +173,9 @@ class RequestTransition(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"request #{self.request_id}: {self.from_state} -> {self.to_state}"
+
 
 # The clinical records of a request (consultation, time-out, procedure, report, follow-up).
 from geste.pathway.records import (  # noqa: E402

@@ -28,6 +28,9 @@ class Consultation(models.Model):
     class Meta:
         app_label = "pathway"
 
+    def __str__(self) -> str:
+        return f"consultation for request #{self.request_id}"
+
 
 class PrescriptionKind(models.TextChoices):
     BLOOD_TEST = "blood_test", _("Bilan d'hémostase")
@@ -46,6 +49,9 @@ class Prescription(models.Model):
     class Meta:
         app_label = "pathway"
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} prescription #{self.pk} for request #{self.request_id}"
 
 
 class TimeOutOutcome(models.TextChoices):
@@ -70,6 +76,9 @@ class TimeOut(models.Model):
     class Meta:
         app_label = "pathway"
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"time-out #{self.pk} for request #{self.request_id} ({self.outcome})"
 
 
 class Side(models.TextChoices):
@@ -120,6 +129,9 @@ class ProcedureRecord(models.Model):
     class Meta:
         app_label = "pathway"
 
+    def __str__(self) -> str:
+        return f"procedure record for request #{self.request_id}"
+
 
 class Report(models.Model):
     request = models.OneToOneField(
@@ -133,6 +145,9 @@ class Report(models.Model):
     class Meta:
         app_label = "pathway"
 
+    def __str__(self) -> str:
+        return f"report for request #{self.request_id}"
+
 
 class ReportLink(models.Model):
     """A secure, expiring link for the referring physician; only the token's hash is kept."""
@@ -145,6 +160,9 @@ class ReportLink(models.Model):
 
     class Meta:
         app_label = "pathway"
+
+    def __str__(self) -> str:
+        return f"link #{self.pk} to report #{self.report_id}"
 
 
 class FollowUp(models.Model):
@@ -171,3 +189,6 @@ class FollowUp(models.Model):
 
     class Meta:
         app_label = "pathway"
+
+    def __str__(self) -> str:
+        return f"follow-up for request #{self.request_id}"

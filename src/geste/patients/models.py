@@ -177,6 +177,9 @@ class Declaration(models.Model):
     class Meta:
         ordering = ["-answered_at"]
 
+    def __str__(self) -> str:
+        return f"declaration #{self.pk} of patient #{self.patient_id}"
+
 
 class MedicationDeclaration(models.Model):
     declaration = models.ForeignKey(
@@ -190,6 +193,9 @@ class MedicationDeclaration(models.Model):
         blank=True,
         choices=[("prophylactic", _("préventive")), ("therapeutic", _("curative"))],
     )
+
+    def __str__(self) -> str:
+        return f"medication #{self.pk} of declaration #{self.declaration_id}"
 
 
 class LabResult(models.Model):
@@ -208,3 +214,6 @@ class LabResult(models.Model):
 
     class Meta:
         ordering = ["-sampled_at"]
+
+    def __str__(self) -> str:
+        return f"lab result #{self.pk} of patient #{self.patient_id}"

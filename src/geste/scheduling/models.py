@@ -226,6 +226,9 @@ class WaitlistEntry(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"waitlist entry #{self.pk} for request #{self.request_id} ({self.status})"
+
 
 class OfferStatus(models.TextChoices):
     PENDING = "pending", _("Proposée")
@@ -256,6 +259,9 @@ class WaitlistOffer(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"offer #{self.pk} to waitlist entry #{self.entry_id} ({self.status})"
+
 
 # --- reminders and API idempotency -----------------------------------------------------------
 
@@ -277,6 +283,9 @@ class ReminderSent(models.Model):
             models.UniqueConstraint(fields=["appointment", "channel"], name="reminder_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.channel} reminder for appointment #{self.appointment_id}"
+
 
 class IdempotencyKey(models.Model):
     """The first response to an API write sent with an `Idempotency-Key` header."""
@@ -292,3 +301,6 @@ class IdempotencyKey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"idempotency key #{self.pk} of user #{self.user_id}"
