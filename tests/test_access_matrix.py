@@ -65,64 +65,64 @@ def _pages(w):
     staff_all = {REC: 200, TECH: 200, RAD: 200, ADM: 200}
     no_patient = {ANON: LOGIN, A: 403, B: 403}
     return [
-        (reverse("pathway:intake"), {**no_patient, REC: 200, TECH: 403, RAD: 403, ADM: 200}),
-        (reverse("pathway:request_detail", args=[pk]), {**no_patient, **staff_all}),
-        (reverse("pathway:staff_questionnaire", args=[pk]), {**no_patient, **staff_all}),
-        (reverse("pathway:lab_entry", args=[pk]), {**no_patient, **staff_all}),
-        (reverse("pathway:reception"), {**no_patient, REC: 200, TECH: 200, RAD: 403, ADM: 200}),
-        (reverse("pathway:tech_worklist"), {**no_patient, REC: 403, TECH: 200, RAD: 200, ADM: 200}),
+        (reverse("staff:intake"), {**no_patient, REC: 200, TECH: 403, RAD: 403, ADM: 200}),
+        (reverse("staff:request_detail", args=[pk]), {**no_patient, **staff_all}),
+        (reverse("staff:staff_questionnaire", args=[pk]), {**no_patient, **staff_all}),
+        (reverse("staff:lab_entry", args=[pk]), {**no_patient, **staff_all}),
+        (reverse("staff:reception"), {**no_patient, REC: 200, TECH: 200, RAD: 403, ADM: 200}),
+        (reverse("staff:tech_worklist"), {**no_patient, REC: 403, TECH: 200, RAD: 200, ADM: 200}),
         (
-            reverse("pathway:timeout", args=[pk]),
+            reverse("staff:timeout", args=[pk]),
             {**no_patient, REC: 403, TECH: 403, RAD: 200, ADM: 200},
         ),
-        (reverse("pathway:dashboard"), {**no_patient, REC: 403, TECH: 403, RAD: 200, ADM: 200}),
-        (reverse("pathway:outcomes"), {**no_patient, REC: 403, TECH: 403, RAD: 200, ADM: 200}),
-        (reverse("pathway:staff_pdf", args=[pk, "compte-rendu"]), {**no_patient, **staff_all}),
-        (reverse("pathway:referral_letter", args=[pk]), {**no_patient, **staff_all}),
-        (reverse("pathway:lab_document", args=[w["lab"].pk]), {**no_patient, **staff_all}),
+        (reverse("staff:dashboard"), {**no_patient, REC: 403, TECH: 403, RAD: 200, ADM: 200}),
+        (reverse("staff:outcomes"), {**no_patient, REC: 403, TECH: 403, RAD: 200, ADM: 200}),
+        (reverse("staff:staff_pdf", args=[pk, "compte-rendu"]), {**no_patient, **staff_all}),
+        (reverse("staff:referral_letter", args=[pk]), {**no_patient, **staff_all}),
+        (reverse("staff:lab_document", args=[w["lab"].pk]), {**no_patient, **staff_all}),
         (
             reverse("portal:home"),
             {ANON: LOGIN, A: 200, B: 200, REC: 403, TECH: 403, RAD: 403, ADM: 403},
         ),
         (
-            reverse("pathway:questionnaire"),
+            reverse("portal:questionnaire"),
             {ANON: LOGIN, A: 200, B: 200, REC: 403, TECH: 403, RAD: 403, ADM: 403},
         ),
         (
-            reverse("pathway:my_results"),
+            reverse("portal:my_results"),
             {ANON: LOGIN, A: 200, B: 200, REC: 403, TECH: 403, RAD: 403, ADM: 403},
         ),
         (
-            reverse("pathway:my_pdf", args=[pk, "compte-rendu"]),
+            reverse("portal:my_pdf", args=[pk, "compte-rendu"]),
             {ANON: LOGIN, A: 200, B: 404, REC: 403, TECH: 403, RAD: 403, ADM: 403},
         ),
         (
-            reverse("pathway:my_pdf_item", args=[pk, "ordonnance", w["pres"].pk]),
+            reverse("portal:my_pdf_item", args=[pk, "ordonnance", w["pres"].pk]),
             {ANON: LOGIN, A: 200, B: 404, REC: 403, TECH: 403, RAD: 403, ADM: 403},
         ),
         (
-            reverse("pathway:my_pdf", args=[pk, "sortie"]),
+            reverse("portal:my_pdf", args=[pk, "sortie"]),
             {ANON: LOGIN, A: 200, B: 404, REC: 403, TECH: 403, RAD: 403, ADM: 403},
         ),
         (
-            reverse("pathway:followup", args=[w["fu"].pk]),
+            reverse("portal:followup", args=[w["fu"].pk]),
             {ANON: LOGIN, A: 200, B: 404, REC: 403, TECH: 403, RAD: 403, ADM: 403},
         ),
         (
-            reverse("pathway:shared_report", args=["not-a-token"]),
+            reverse("portal:shared_report", args=["not-a-token"]),
             dict.fromkeys((ANON, A, B, REC, TECH, RAD, ADM), 404),
         ),
     ]
 
 
 _POSTS = [
-    ("pathway:consultation", {REC: 403, TECH: 403}),
-    ("pathway:decide", {REC: 403, TECH: 403}),
-    ("pathway:check_in", {RAD: 403}),
-    ("pathway:pregnancy_check", {REC: 403}),
-    ("pathway:link_create", {REC: 403, TECH: 403}),
-    ("pathway:image_upload", {}),
-    ("pathway:procedure_book", {TECH: 403}),
+    ("staff:consultation", {REC: 403, TECH: 403}),
+    ("staff:decide", {REC: 403, TECH: 403}),
+    ("staff:check_in", {RAD: 403}),
+    ("staff:pregnancy_check", {REC: 403}),
+    ("staff:link_create", {REC: 403, TECH: 403}),
+    ("staff:image_upload", {}),
+    ("staff:procedure_book", {TECH: 403}),
 ]
 
 
@@ -142,27 +142,27 @@ def test_post_matrix_patients_and_anonymous_never_write(world):
             assert world["clients"][who].post(url).status_code == 403, (who, url)
         for who, status in staff_forbidden.items():
             assert world["clients"][who].post(url).status_code == status, (who, url)
-    url = reverse("pathway:alert_clear", args=[world["fu"].pk])
+    url = reverse("staff:alert_clear", args=[world["fu"].pk])
     for who in (A, B, REC, TECH):
         assert world["clients"][who].post(url, {"reason": "x"}).status_code == 403
 
 
 def test_patient_b_sees_nothing_of_a(world):
     b = world["clients"][B]
-    results = b.get(reverse("pathway:my_results")).content.decode()
-    assert reverse("pathway:my_pdf", args=[world["req"].pk, "compte-rendu"]) not in results
-    assert b.get(reverse("pathway:my_image", args=[world["doc"].pk])).status_code == 404
+    results = b.get(reverse("portal:my_results")).content.decode()
+    assert reverse("portal:my_pdf", args=[world["req"].pk, "compte-rendu"]) not in results
+    assert b.get(reverse("portal:my_image", args=[world["doc"].pk])).status_code == 404
     for kind in ("compte-rendu", "sortie"):
-        assert b.get(reverse("pathway:my_pdf", args=[world["req"].pk, kind])).status_code == 404
+        assert b.get(reverse("portal:my_pdf", args=[world["req"].pk, kind])).status_code == 404
 
 
 def test_staff_downloads_of_letter_and_lab_report_are_audited(world):
     client = world["clients"][REC]
-    letter = client.get(reverse("pathway:referral_letter", args=[world["req"].pk]))
+    letter = client.get(reverse("staff:referral_letter", args=[world["req"].pk]))
     assert letter["Content-Type"] == "application/pdf"
     assert letter["Cache-Control"] == "no-store"
     assert letter.content == PDF
-    lab = client.get(reverse("pathway:lab_document", args=[world["lab"].pk]))
+    lab = client.get(reverse("staff:lab_document", args=[world["lab"].pk]))
     assert lab.content == PDF
     kinds = sorted(
         e.details["kind"]
@@ -174,4 +174,4 @@ def test_staff_downloads_of_letter_and_lab_report_are_audited(world):
     # Nothing to serve: 404, not an empty 200.
     world["req"].referral_letter = ""
     world["req"].save()
-    assert client.get(reverse("pathway:referral_letter", args=[world["req"].pk])).status_code == 404
+    assert client.get(reverse("staff:referral_letter", args=[world["req"].pk])).status_code == 404

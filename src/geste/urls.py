@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from geste import views
 from geste.api.routes import api
+from geste.portal.views import public as views
 
 urlpatterns = [
     path("", views.landing, name="landing"),
@@ -43,18 +43,16 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Pages in front: every staff page in staff/, every patient and public page in portal/.
     path("equipe/", include("geste.staff.urls")),
-    path("mon-espace/", include("geste.portal.urls")),
-    path("crise/", include("geste.crisis.urls")),
-    # scheduling and pathway mount their own full paths (staff under equipe/, patients under
-    # mon-espace/, public booking under prendre-rendez-vous/)
-    path("", include("geste.scheduling.urls")),
-    path("", include("geste.pathway.urls")),
+    path("crise/", include("geste.staff.crisis_urls")),
+    path("", include("geste.portal.urls")),
     path("api/v1/", api.urls),
+    path("fhir/R4/", include("geste.api.fhir.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-handler403 = "geste.views.forbidden"
-handler404 = "geste.views.not_found"
+handler403 = "geste.portal.views.public.forbidden"
+handler404 = "geste.portal.views.public.not_found"

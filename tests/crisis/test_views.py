@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
-from django.template import Context, Template
 from django.urls import reverse
 
 from geste.audit.models import AuditEvent
@@ -120,10 +119,10 @@ def _open_discussion(radiologist, django_capture_on_commit_callbacks):  # type: 
 
 def test_answer_through_the_link(frozen, radiologist, client, django_capture_on_commit_callbacks):
     req, token = _open_discussion(radiologist, django_capture_on_commit_callbacks)
-    url = reverse("crisis:answer", args=[token])
+    url = reverse("portal:crisis_answer", args=[token])
     page = client.get(url)
     assert page.status_code == 200 and str(req.patient) in page.content.decode()
-    assert client.get(reverse("crisis:answer", args=["x" + token])).status_code == 404
+    assert client.get(reverse("portal:crisis_answer", args=["x" + token])).status_code == 404
     response = client.post(url, {"clinicians_confirmed": "yes", "local_tumor_control_needed": "on"})
     assert "Merci" in response.content.decode()
     req.refresh_from_db()
@@ -136,7 +135,7 @@ def test_answer_through_the_link(frozen, radiologist, client, django_capture_on_
 def test_link_expires(frozen, radiologist, client, django_capture_on_commit_callbacks):
     _req, token = _open_discussion(radiologist, django_capture_on_commit_callbacks)
     frozen.shift(timedelta(days=15))
-    assert client.get(reverse("crisis:answer", args=[token])).status_code == 404
+    assert client.get(reverse("portal:crisis_answer", args=[token])).status_code == 404
 
 
 def test_staff_enter_the_answer(frozen, radiologist, django_capture_on_commit_callbacks):
@@ -179,17 +178,11 @@ def test_plan_pages_and_dashboard(
     assert "RDV" in client.get(plan_url).content.decode()
 
 
-def test_portal_notice_partial(frozen, alice, radiologist):
+def test_portal_home_shows_the_deferral_notice(frozen, alice, bob, radiologist):
     f.request(
         "facet_infiltration", patient=alice, state=RequestState.DEFERRED, review_on=f.NOW.date()
     )
-    html = Template('{% include "crisis/_patient_notice.html" %}').render(
-        Context({"patient": alice})
-    )
+    html = client_for(alice.user).get(reverse("portal:home")).content.decode()
     assert "reporté" in html and "09/03/2026" in html
-    assert (
-        Template('{% include "crisis/_patient_notice.html" %}')
-        .render(Context({"patient": None}))
-        .strip()
-        == ""
-    )
+    # Bob has nothing deferred: no notice on his home page.
+    assert "crisis-notice" not in client_for(bob.user).get(reverse("portal:home")).content.decode()

@@ -20,13 +20,13 @@ def test_demo_covers_every_state_and_pages_render():
     states = set(ProcedureRequest.objects.values_list("state", flat=True))
     assert states == set(RequestState.values)
     dr = client_for(User.objects.get(username="radio1"))
-    dash = dr.get(reverse("pathway:dashboard")).content.decode()
+    dash = dr.get(reverse("staff:dashboard")).content.decode()
     assert "Aucune alerte." not in dash and "no_go" in dash
-    assert "<svg" in dr.get(reverse("pathway:outcomes")).content.decode()
+    assert "<svg" in dr.get(reverse("staff:outcomes")).content.decode()
     alice = client_for(User.objects.get(username="patient1"))
     assert (
         "Répondre au questionnaire de suivi"
-        in alice.get(reverse("pathway:my_results")).content.decode()
+        in alice.get(reverse("portal:my_results")).content.decode()
     )
-    for name, user in [("pathway:reception", "accueil1"), ("pathway:tech_worklist", "manip1")]:
+    for name, user in [("staff:reception", "accueil1"), ("staff:tech_worklist", "manip1")]:
         assert client_for(User.objects.get(username=user)).get(reverse(name)).status_code == 200

@@ -36,7 +36,7 @@ def test_full_pathway(alice, alice_client, bob_client, receptionist, radiologist
 
     proc = Procedure.objects.get(code="epidural_infiltration")
     r = rc.post(
-        reverse("pathway:intake"),
+        reverse("staff:intake"),
         {
             "patient": alice.pk,
             "procedure": proc.pk,
@@ -47,10 +47,10 @@ def test_full_pathway(alice, alice_client, bob_client, receptionist, radiologist
     )
     assert r.status_code == 302, r.content
     req = ProcedureRequest.objects.get(patient=alice)
-    url = reverse("pathway:request_detail", kwargs={"pk": req.pk})
+    url = reverse("staff:request_detail", kwargs={"pk": req.pk})
     assert dr.get(url).status_code == 200
     r = dr.post(
-        reverse("pathway:consultation", kwargs={"pk": req.pk}),
+        reverse("staff:consultation", kwargs={"pk": req.pk}),
         {"history": "Lombalgie", "indication": "Radiculalgie L5", "benefit_risk": "favorable"},
     )
     req.refresh_from_db()
@@ -58,28 +58,28 @@ def test_full_pathway(alice, alice_client, bob_client, receptionist, radiologist
     # A receptionist may not decide.
     assert (
         rc.post(
-            reverse("pathway:decide", kwargs={"pk": req.pk}), {"decision": "validate"}
+            reverse("staff:decide", kwargs={"pk": req.pk}), {"decision": "validate"}
         ).status_code
         == 403
     )
-    dr.post(reverse("pathway:decide", kwargs={"pk": req.pk}), {"decision": "validate"})
+    dr.post(reverse("staff:decide", kwargs={"pk": req.pk}), {"decision": "validate"})
     req.refresh_from_db()
     assert req.state == RequestState.VALIDATED
     kinds = sorted(p.kind for p in req.prescriptions.all())
     assert kinds == ["blood_test", "products"]
     p = req.prescriptions.first()
-    pdf = alice_client.get(reverse("pathway:my_pdf_item", args=[req.pk, "ordonnance", p.pk]))
+    pdf = alice_client.get(reverse("portal:my_pdf_item", args=[req.pk, "ordonnance", p.pk]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert (
         bob_client.get(
-            reverse("pathway:my_pdf_item", args=[req.pk, "ordonnance", p.pk])
+            reverse("portal:my_pdf_item", args=[req.pk, "ordonnance", p.pk])
         ).status_code
         == 404
     )
 
     # Questionnaire by the patient, with fever: booked for 10:00 today.
     r = alice_client.post(
-        reverse("pathway:questionnaire"),
+        reverse("portal:questionnaire"),
         {
             "pregnant": "no",
             "takes_anticoagulant": "no",
@@ -95,15 +95,15 @@ def test_full_pathway(alice, alice_client, bob_client, receptionist, radiologist
     req.state = RequestState.PROCEDURE_BOOKED
     req.save()
     lab(alice, NOW - timedelta(days=2))
-    assert rc.get(reverse("pathway:reception")).status_code == 200
-    rc.post(reverse("pathway:check_in", kwargs={"pk": req.pk}))
+    assert rc.get(reverse("staff:reception")).status_code == 200
+    rc.post(reverse("staff:check_in", kwargs={"pk": req.pk}))
     req.refresh_from_db()
     assert req.state == RequestState.CHECKED_IN
-    assert tc.get(reverse("pathway:tech_worklist")).status_code == 200
-    tc.post(reverse("pathway:pregnancy_check", kwargs={"pk": req.pk}), {"answer": "no"})
+    assert tc.get(reverse("staff:tech_worklist")).status_code == 200
+    tc.post(reverse("staff:pregnancy_check", kwargs={"pk": req.pk}), {"answer": "no"})
 
     # Time-out: fever is no_go -> blocked, stored.
-    t_url = reverse("pathway:timeout", kwargs={"pk": req.pk})
+    t_url = reverse("staff:timeout", kwargs={"pk": req.pk})
     page = dr.get(t_url)
     assert b'data-verdict="no_go"' in page.content
     dr.post(t_url, {})
@@ -112,7 +112,7 @@ def test_full_pathway(alice, alice_client, bob_client, receptionist, radiologist
     assert TimeOut.objects.get(request=req).outcome == "blocked"
     # Fever gone: a new questionnaire; now passes.
     alice_client.post(
-        reverse("pathway:questionnaire"),
+        reverse("portal:questionnaire"),
         {
             "pregnant": "no",
             "takes_anticoagulant": "no",
@@ -144,59 +144,59 @@ def test_full_pathway(alice, alice_client, bob_client, receptionist, radiologist
         "fluoroscopy_s": "35",
         "dap_mgy_cm2": "-4",
     }
-    r = dr.post(reverse("pathway:record", kwargs={"pk": req.pk}), rec)
+    r = dr.post(reverse("staff:record", kwargs={"pk": req.pk}), rec)
     assert r.status_code == 200 and "dap_mgy_cm2" in r.context["form"].errors
     rec["dap_mgy_cm2"] = "412.5"
-    r = dr.post(reverse("pathway:record", kwargs={"pk": req.pk}), rec)
+    r = dr.post(reverse("staff:record", kwargs={"pk": req.pk}), rec)
     assert r.status_code == 302
-    draft = dr.get(reverse("pathway:report", kwargs={"pk": req.pk})).context["form"]["text"].value()
+    draft = dr.get(reverse("staff:report", kwargs={"pk": req.pk})).context["form"]["text"].value()
     assert "412,5 mGy·cm²" in draft and "35 s" in draft
     dr.post(
-        reverse("pathway:report", kwargs={"pk": req.pk}),
+        reverse("staff:report", kwargs={"pk": req.pk}),
         {"text": draft, "conclusion": "Geste sans incident."},
     )
     req.refresh_from_db()
     assert req.state == RequestState.REPORTED
 
     # Patient reads it online; Bob cannot.
-    page = alice_client.get(reverse("pathway:my_results"))
+    page = alice_client.get(reverse("portal:my_results"))
     assert "412,5" in page.content.decode()
-    assert alice_client.get(reverse("pathway:my_pdf", args=[req.pk, "sortie"])).status_code == 200
+    assert alice_client.get(reverse("portal:my_pdf", args=[req.pk, "sortie"])).status_code == 200
     assert (
-        bob_client.get(reverse("pathway:my_pdf", args=[req.pk, "compte-rendu"])).status_code == 404
+        bob_client.get(reverse("portal:my_pdf", args=[req.pk, "compte-rendu"])).status_code == 404
     )
-    assert "412,5" not in bob_client.get(reverse("pathway:my_results")).content.decode()
+    assert "412,5" not in bob_client.get(reverse("portal:my_results")).content.decode()
 
     # Key image and secure link.
     dr.post(
-        reverse("pathway:image_upload", kwargs={"pk": req.pk}), {"title": "Clé", "file": _png()}
+        reverse("staff:image_upload", kwargs={"pk": req.pk}), {"title": "Clé", "file": _png()}
     )
     doc = req.documents.get()
-    assert alice_client.get(reverse("pathway:my_image", args=[doc.pk])).status_code == 200
-    assert bob_client.get(reverse("pathway:my_image", args=[doc.pk])).status_code == 404
-    r = dr.post(reverse("pathway:link_create", kwargs={"pk": req.pk}))
+    assert alice_client.get(reverse("portal:my_image", args=[doc.pk])).status_code == 200
+    assert bob_client.get(reverse("portal:my_image", args=[doc.pk])).status_code == 404
+    r = dr.post(reverse("staff:link_create", kwargs={"pk": req.pk}))
     link_url = r.context["url"]
     token = link_url.rstrip("/").rsplit("/", 1)[1]
     assert req.report.links.get().token_hash == token_hash(token)
     from django.test import Client
 
-    assert Client().get(reverse("pathway:shared_report", args=[token])).status_code == 200
+    assert Client().get(reverse("portal:shared_report", args=[token])).status_code == 200
     with time_machine.travel(NOW + timedelta(days=15)):
-        assert Client().get(reverse("pathway:shared_report", args=[token])).status_code == 404
+        assert Client().get(reverse("portal:shared_report", args=[token])).status_code == 404
 
     # Follow-up with a warning sign -> alert on the dashboard.
     fu = req.followup
     assert fu.due_at == NOW + timedelta(hours=48)
     alice_client.post(
-        reverse("pathway:followup", args=[fu.pk]),
+        reverse("portal:followup", args=[fu.pk]),
         {"pain_now": 3, "adverse_events": ["severe_headache"]},
     )
     fu.refresh_from_db()
     assert fu.alert and fu.answered_at
-    dash = dr.get(reverse("pathway:dashboard")).content.decode()
+    dash = dr.get(reverse("staff:dashboard")).content.decode()
     assert "Mal de tête violent" in dash
     assert AuditEvent.objects.filter(action="document.downloaded", patient=alice).count() >= 3
-    outcomes = dr.get(reverse("pathway:outcomes")).content.decode()
+    outcomes = dr.get(reverse("staff:outcomes")).content.decode()
     assert "<svg" in outcomes and "100 %" in outcomes
 
 
@@ -227,7 +227,7 @@ def test_young_patient_without_questionnaire_cannot_pass(radiologist):
     )
     book(req, datetime.now(NOW.tzinfo), radiologist)
     dr = client_for(radiologist)
-    page = dr.get(reverse("pathway:timeout", kwargs={"pk": req.pk})).content.decode()
+    page = dr.get(reverse("staff:timeout", kwargs={"pk": req.pk})).content.decode()
     assert "Questionnaire absent" in page
-    dr.post(reverse("pathway:timeout", kwargs={"pk": req.pk}), {"clear_pregnancy_unknown": "ok"})
+    dr.post(reverse("staff:timeout", kwargs={"pk": req.pk}), {"clear_pregnancy_unknown": "ok"})
     assert TimeOut.objects.get(request=req).outcome == "blocked"

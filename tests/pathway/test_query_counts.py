@@ -18,9 +18,9 @@ pytestmark = pytest.mark.django_db
 NOW = datetime.fromisoformat("2026-03-10T06:00:00+01:00")
 
 PAGES = [
-    ("pathway:reception", "receptionist"),
-    ("pathway:tech_worklist", "technologist"),
-    ("pathway:dashboard", "radiologist"),
+    ("staff:reception", "receptionist"),
+    ("staff:tech_worklist", "technologist"),
+    ("staff:dashboard", "radiologist"),
 ]
 
 
@@ -42,6 +42,6 @@ def test_flat_queries(name, who, staff_users, radiologist, django_assert_max_num
     # The default page shows the next patients and says how many more there are.
     # (The fever cases, one in fifty, are also listed on the dashboard as points to clear.)
     shown = set(re.findall(r"CHARGE\d+", page.content.decode()))
-    assert len(shown) == SHOWN or (name == "pathway:dashboard" and len(shown) < 2 * SHOWN)
+    assert len(shown) == SHOWN or (name == "staff:dashboard" and len(shown) < 2 * SHOWN)
     assert f"Afficher les {1000 - SHOWN} " in page.content.decode()
     assert len(set(re.findall(r"CHARGE\d+", full.content.decode()))) == 1000

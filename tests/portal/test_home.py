@@ -25,8 +25,8 @@ def _home(client) -> str:  # type: ignore[no-untyped-def]
 @time_machine.travel(NOW, tick=False)
 def test_booking_links_and_nothing_to_do(alice_client):
     html = _home(alice_client)
-    assert reverse("scheduling:book") in html and "Prendre rendez-vous" in html
-    assert reverse("scheduling:my_appointments") in html
+    assert reverse("portal:book") in html and "Prendre rendez-vous" in html
+    assert reverse("portal:my_appointments") in html
     assert "Aucun rendez-vous à venir." in html
     assert "Remplir le questionnaire" not in html
     assert "Votre rendez-vous est reporté" not in html
@@ -73,13 +73,13 @@ def test_new_results_until_read_and_followup_when_due(alice, alice_client, radio
     fu = FollowUp.objects.create(request=req, due_at=NOW + timedelta(hours=48))
     html = _home(alice_client)
     assert "Nouveaux résultats" in html
-    assert reverse("pathway:followup", args=[fu.pk]) not in html  # not yet due
+    assert reverse("portal:followup", args=[fu.pk]) not in html  # not yet due
     with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
-        alice_client.get(reverse("pathway:my_results"))
+        alice_client.get(reverse("portal:my_results"))
     with time_machine.travel(NOW + timedelta(hours=49), tick=False):
         html = _home(alice_client)
     assert "Nouveaux résultats" not in html
-    assert reverse("pathway:followup", args=[fu.pk]) in html
+    assert reverse("portal:followup", args=[fu.pk]) in html
 
 
 @time_machine.travel(NOW, tick=False)

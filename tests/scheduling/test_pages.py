@@ -36,7 +36,7 @@ SIGNUP = {
 
 
 def test_book_start_lists_plain_labels(centre):
-    response = Client().get(reverse("scheduling:book"))
+    response = Client().get(reverse("portal:book"))
     assert response.status_code == 200
     assert 'value="facet_infiltration"' in response.content.decode()
     assert 'value="foraminal_infiltration"' not in response.content.decode()  # not performed
@@ -44,7 +44,7 @@ def test_book_start_lists_plain_labels(centre):
 
 def test_new_patient_books_and_gets_an_account(centre):
     client = Client()
-    url = reverse("scheduling:book_slot", args=["facet_infiltration"])
+    url = reverse("portal:book_slot", args=["facet_infiltration"])
     page = client.get(url)
     assert page.status_code == 200
     assert slot(centre, "08:00", "2026-03-09") in page.content.decode()
@@ -59,12 +59,12 @@ def test_new_patient_books_and_gets_an_account(centre):
     assert appt.kind == "consultation" and appt.request == request
     # Logged in by the booking: the list shows the appointment.
     assert (
-        "mardi 10 mars 2026" in client.get(reverse("scheduling:my_appointments")).content.decode()
+        "mardi 10 mars 2026" in client.get(reverse("portal:my_appointments")).content.decode()
     )
 
 
 def test_bad_signup_books_nothing_and_names_the_field(centre):
-    url = reverse("scheduling:book_slot", args=["facet_infiltration"])
+    url = reverse("portal:book_slot", args=["facet_infiltration"])
     response = Client().post(url, {**SIGNUP, "password2": "autre", "slot": slot(centre)})
     assert response.status_code == 200
     assert 'role="alert"' in response.content.decode()
@@ -82,7 +82,7 @@ def test_taken_slot_rolls_back_the_account(centre, bob, receptionist):
         radiologist=centre.radio,
         actor=receptionist,
     )
-    url = reverse("scheduling:book_slot", args=["facet_infiltration"])
+    url = reverse("portal:book_slot", args=["facet_infiltration"])
     response = Client().post(url, {**SIGNUP, "slot": slot(centre)})
     assert response.status_code == 200
     assert "pris" in response.content.decode()
@@ -90,7 +90,7 @@ def test_taken_slot_rolls_back_the_account(centre, bob, receptionist):
 
 
 def test_logged_in_patient_books_without_signup(centre, alice, alice_client):
-    url = reverse("scheduling:book_slot", args=["facet_infiltration"])
+    url = reverse("portal:book_slot", args=["facet_infiltration"])
     assert "password1" not in alice_client.get(url).content.decode()
     response = alice_client.post(url, {"slot": slot(centre), "video": "on"})
     assert response.status_code == 302
@@ -99,7 +99,7 @@ def test_logged_in_patient_books_without_signup(centre, alice, alice_client):
 
 
 def test_staff_cannot_use_the_public_booking(centre, receptionist):
-    assert client_for(receptionist).get(reverse("scheduling:book")).status_code == 403
+    assert client_for(receptionist).get(reverse("portal:book")).status_code == 403
 
 
 def _booked(centre, patient, actor, hhmm="09:00", day="2026-03-10"):  # type: ignore[no-untyped-def]
@@ -116,7 +116,7 @@ def _booked(centre, patient, actor, hhmm="09:00", day="2026-03-10"):  # type: ig
 
 def test_patient_moves_and_cancels_with_the_cutoff(centre, alice, alice_client, frozen):
     appt = _booked(centre, alice, alice.user, day="2026-03-12")
-    move_url = reverse("scheduling:my_move", args=[appt.pk])
+    move_url = reverse("portal:my_move", args=[appt.pk])
     page = alice_client.get(move_url)
     assert page.status_code == 200
     response = alice_client.post(move_url, {"slot": slot(centre, "10:00", "2026-03-12")})
@@ -126,9 +126,9 @@ def test_patient_moves_and_cancels_with_the_cutoff(centre, alice, alice_client, 
     # Less than 24 h before: no more changes online.
     frozen.move_to(at("2026-03-11", "11:00"))
     alice_client.force_login(alice.user)  # the session (8 h) expired while time moved
-    listing = alice_client.get(reverse("scheduling:my_appointments")).content.decode()
+    listing = alice_client.get(reverse("portal:my_appointments")).content.decode()
     assert "appelez le secrétariat" in listing
-    cancel_url = reverse("scheduling:my_cancel", args=[appt.pk])
+    cancel_url = reverse("portal:my_cancel", args=[appt.pk])
     assert alice_client.post(cancel_url, {"reason": "x"}).status_code == 302
     appt.refresh_from_db()
     assert appt.status == AppointmentStatus.BOOKED
@@ -143,19 +143,19 @@ def test_patient_moves_and_cancels_with_the_cutoff(centre, alice, alice_client, 
 def test_other_patients_appointment_is_404(centre, alice, bob_client, receptionist):
     appt = _booked(centre, alice, receptionist)
     for name in ("my_move", "my_cancel", "my_ics"):
-        assert bob_client.get(reverse(f"scheduling:{name}", args=[appt.pk])).status_code == 404
+        assert bob_client.get(reverse(f"portal:{name}", args=[appt.pk])).status_code == 404
 
 
 def test_ics_has_time_and_place_only(centre, alice, alice_client, receptionist):
     appt = _booked(centre, alice, receptionist)
-    body = alice_client.get(reverse("scheduling:my_ics", args=[appt.pk])).content.decode()
+    body = alice_client.get(reverse("portal:my_ics", args=[appt.pk])).content.decode()
     assert "DTSTART" in body and "Centre test" in body
     assert "facet" not in body.lower() and "infiltration" not in body.lower()
 
 
 def test_planner_by_role_and_htmx(centre, alice, receptionist, technologist, alice_client):
     _booked(centre, alice, receptionist)
-    url = reverse("scheduling:planner") + "?jour=2026-03-10"
+    url = reverse("staff:planner") + "?jour=2026-03-10"
     assert alice_client.get(url).status_code == 403
     assert client_for(technologist).get(url).status_code == 403
     client = client_for(receptionist)
@@ -172,13 +172,13 @@ def test_planner_query_count_is_flat(centre, receptionist, django_assert_max_num
         _booked(centre, make_patient(f"P{i}", f"N{i}"), receptionist, hhmm=f"{9 + i}:00")
     client = client_for(receptionist)
     with django_assert_max_num_queries(8):
-        client.get(reverse("scheduling:planner") + "?jour=2026-03-10&vue=semaine")
+        client.get(reverse("staff:planner") + "?jour=2026-03-10&vue=semaine")
 
 
 def test_reception_moves_an_appointment(centre, alice, receptionist):
     appt = _booked(centre, alice, receptionist)
     client = client_for(receptionist)
-    url = reverse("scheduling:staff_move", args=[appt.pk])
+    url = reverse("staff:staff_move", args=[appt.pk])
     response = client.post(
         url,
         {
@@ -206,9 +206,9 @@ def test_reception_moves_an_appointment(centre, alice, receptionist):
 
 def test_agenda_shows_own_appointments_only(centre, alice, receptionist, radiologist):
     _booked(centre, alice, receptionist)
-    page = client_for(radiologist).get(reverse("scheduling:agenda") + "?jour=2026-03-10")
+    page = client_for(radiologist).get(reverse("staff:agenda") + "?jour=2026-03-10")
     assert "MOREAU Alice" in page.content.decode()
-    assert client_for(receptionist).get(reverse("scheduling:agenda")).status_code == 403
+    assert client_for(receptionist).get(reverse("staff:agenda")).status_code == 403
 
 
 def test_no_mail_at_booking(centre, alice, receptionist):

@@ -21,14 +21,14 @@ URL = "/equipe/planning/nouveau/"
 
 
 def test_url_name():
-    assert reverse("scheduling:staff_book") == URL
-    assert reverse("scheduling:waitlist") == "/equipe/liste-d-attente/"
+    assert reverse("staff:staff_book") == URL
+    assert reverse("staff:waitlist") == "/equipe/liste-d-attente/"
 
 
 def test_roles(centre, technologist, alice_client):
     assert client_for(technologist).get(URL).status_code == 403
     assert alice_client.get(URL).status_code == 403
-    assert alice_client.get(reverse("scheduling:waitlist")).status_code == 403
+    assert alice_client.get(reverse("staff:waitlist")).status_code == 403
 
 
 def test_search_patient_then_pick_a_slot_and_book(centre, alice, receptionist):
@@ -158,7 +158,7 @@ def test_waitlist_lists_in_offer_order_and_reorders_with_reason(
     )
     later = waitlist_join(request=validated_request(bob), actor=receptionist)
     client = client_for(receptionist)
-    url = reverse("scheduling:waitlist")
+    url = reverse("staff:waitlist")
     content = client.get(url).content.decode()
     # Urgent first (priority 10), then Alice who waits since 3 days, then Bob.
     order = [content.index(f'id="entry-{e.pk}"') for e in (urgent, first, later)]
@@ -186,4 +186,4 @@ def test_waitlist_query_count_is_flat(centre, receptionist, django_assert_max_nu
         waitlist_join(request=validated_request(patient), actor=receptionist)
     client = client_for(receptionist)
     with django_assert_max_num_queries(8):
-        assert client.get(reverse("scheduling:waitlist")).status_code == 200
+        assert client.get(reverse("staff:waitlist")).status_code == 200

@@ -58,7 +58,7 @@ def notify_referrer(discussion_id: int, raw_token: str) -> None:
     discussion = Discussion.objects.filter(pk=discussion_id).first()
     if discussion is None or not discussion.addressed_email:
         return
-    link = _url(reverse("crisis:answer", args=[raw_token]))
+    link = _url(reverse("portal:crisis_answer", args=[raw_token]))
     until = timezone.localtime(discussion.expires_at).strftime("%d/%m/%Y")
     body = _(
         "Bonjour,\n\nPendant la crise sanitaire, le centre d'imagerie interventionnelle revoit "

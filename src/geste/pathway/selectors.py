@@ -120,7 +120,7 @@ def dashboard(day: date, *, show_all: bool = False) -> Dashboard:
 
     rows = worklists.day_rows(day)
     found = verdicts([r["request_id"] for r in rows if r["state"] in BEFORE_TIMEOUT])
-    timeout_url = worklists.url_maker("pathway:timeout")
+    timeout_url = worklists.url_maker("staff:timeout")
     to_clear = []
     for r in rows:
         v = found.get(r["request_id"] or 0)

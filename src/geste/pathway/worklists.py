@@ -87,7 +87,7 @@ def day_rows(day: date) -> list[dict[str, Any]]:
     )
     english = (get_language() or "fr").startswith("en")
     states = {s.value: str(s.label) for s in RequestState}
-    detail = url_maker("pathway:request_detail")
+    detail = url_maker("staff:request_detail")
     tz = timezone.get_current_timezone()
     rows = []
     removes: dict[str, str] = {}
@@ -153,7 +153,7 @@ def split(rows: Iterable[dict[str, Any]], *, show_all: bool, shown: int = SHOWN)
 def day_consultations(day: date) -> list[dict[str, Any]]:
     """The day's consultations (one query), for the radiologist to open each request."""
     first, last = day_bounds(day)
-    detail = url_maker("pathway:request_detail")
+    detail = url_maker("staff:request_detail")
     tz = timezone.get_current_timezone()
     states = {s.value: str(s.label) for s in RequestState}
     english = (get_language() or "fr").startswith("en")

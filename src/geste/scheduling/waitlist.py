@@ -185,7 +185,7 @@ def offer_freed_time(*, appointment_id: int, start_iso: str) -> int:
 def _notify(offer: WaitlistOffer) -> None:
     patient = offer.entry.patient
     local = timezone.localtime(offer.start)
-    url = settings.SITE_URL.rstrip("/") + reverse("scheduling:my_appointments")
+    url = settings.SITE_URL.rstrip("/") + reverse("portal:my_appointments")
     body = _(
         "Un créneau plus proche s'est libéré : le %(date)s à %(time)s. "
         "Il vous est réservé jusqu'à %(until)s. Répondez ici : %(url)s"

@@ -1,12 +1,65 @@
+"""Every back-office page under /equipe/ (namespace `staff`). Crisis pages: crisis_urls.py."""
+
 from django.urls import path
 
-from geste.staff import views
+from geste.staff.views import (
+    agenda,
+    audit,
+    booking,
+    centre,
+    dashboard,
+    day,
+    documents,
+    home,
+    patients,
+    planner,
+    procedure,
+    requests,
+    waitlist,
+)
 
 app_name = "staff"
+R = "demandes/<int:pk>/"
+A = "planning/rdv/<int:appointment_id>/"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("patients/", views.patient_list, name="patients"),
-    path("patients/<int:patient_id>/", views.patient_detail, name="patient"),
-    path("parametres/", views.centre_settings, name="settings"),
-    path("audit/", views.audit_log, name="audit"),
+    path("", home.home, name="home"),
+    # patients and centre administration
+    path("patients/", patients.patient_list, name="patients"),
+    path("patients/<int:patient_id>/", patients.patient_detail, name="patient"),
+    path("parametres/", centre.centre_settings, name="settings"),
+    path("audit/", audit.audit_log, name="audit"),
+    # one request, from intake to report
+    path("demandes/nouvelle/", requests.intake, name="intake"),
+    path(R, requests.request_detail, name="request_detail"),
+    path(R + "consultation/", requests.consultation_save, name="consultation"),
+    path(R + "decision/", requests.decide, name="decide"),
+    path(R + "questionnaire/", requests.staff_questionnaire, name="staff_questionnaire"),
+    path(R + "biologie/", requests.lab_entry, name="lab_entry"),
+    path(R + "<str:what>/motif/", requests.postpone_or_cancel, name="postpone_or_cancel"),
+    path(R + "lien/", requests.link_create, name="link_create"),
+    path(R + "images/", requests.image_upload, name="image_upload"),
+    path(R + "pdf/<str:kind>/", requests.staff_pdf, name="staff_pdf"),
+    path(R + "pdf/<str:kind>/<int:item>/", requests.staff_pdf, name="staff_pdf_item"),
+    path(R + "time-out/", procedure.timeout, name="timeout"),
+    path(R + "geste/", procedure.record, name="record"),
+    path(R + "compte-rendu/", procedure.report, name="report"),
+    path(R + "arrivee/", day.check_in, name="check_in"),
+    path(R + "grossesse/", day.pregnancy_check, name="pregnancy_check"),
+    path(R + "programmer/", booking.procedure_book, name="procedure_book"),
+    path(R + "courrier/", documents.referral_letter, name="referral_letter"),
+    path("bilans/<int:pk>/document/", documents.lab_document, name="lab_document"),
+    # the day
+    path("arrivees/", day.reception, name="reception"),
+    path("liste-de-travail/", day.tech_worklist, name="tech_worklist"),
+    path("tableau-de-bord/", dashboard.dashboard, name="dashboard"),
+    path("suivi/<int:pk>/alerte/", dashboard.alert_clear, name="alert_clear"),
+    path("resultats-cliniques/", dashboard.outcomes, name="outcomes"),
+    # planning and booking
+    path("planning/", planner.planner, name="planner"),
+    path("planning/nouveau/", booking.staff_book, name="staff_book"),
+    path("liste-d-attente/", waitlist.waitlist, name="waitlist"),
+    path(A + "deplacer/", planner.staff_move, name="staff_move"),
+    path(A + "annuler/", planner.staff_cancel, name="staff_cancel"),
+    path(A + "absent/", planner.staff_no_show, name="staff_no_show"),
+    path("agenda/", agenda.agenda, name="agenda"),
 ]

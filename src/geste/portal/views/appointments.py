@@ -1,0 +1,203 @@
+"""The patient's "Mes rendez-vous": list, move, cancel (cut-off), calendar file, offers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from geste.clinic.access import own_patient, patient_required
+from geste.clinic.models import CentreSettings, Role, Room, User
+from geste.scheduling.forms import CancelForm, parse_slot, slot_value
+from geste.scheduling.ics import appointment_ics
+from geste.scheduling.models import Appointment, AppointmentStatus, WaitlistOffer
+from geste.scheduling.selectors import earliest_slots, patient_appointments
+from geste.scheduling.services import BookingError, appointment_cancel, appointment_move
+from geste.scheduling.waitlist import (
+    offer_accept,
+    offer_decline,
+    pending_offers,
+    waitlist_join,
+)
+
+
+def _own_appointment(request: HttpRequest, appointment_id: int) -> Appointment:
+    """The patient's own appointment; anybody else's is a 404."""
+    patient = own_patient(request.user)
+    appointment = (
+        Appointment.objects.select_related("procedure", "room__site", "radiologist", "request")
+        .filter(pk=appointment_id, patient=patient)
+        .first()
+    )
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+def _changeable(appointment: Appointment, cutoff_hours: int) -> bool:
+    return (
+        appointment.status == AppointmentStatus.BOOKED
+        and appointment.start - timezone.now() >= (timedelta(hours=cutoff_hours))
+    )
+
+
+@patient_required
+def my_appointments(request: HttpRequest) -> HttpResponse:
+    patient = own_patient(request.user)
+    cutoff = CentreSettings.current().patient_change_cutoff_hours
+    now = timezone.now()
+    rows: list[dict[str, Any]] = []
+    for a in patient_appointments(patient):
+        rows.append(
+            {
+                "a": a,
+                "upcoming": a.end > now,
+                "changeable": _changeable(a, cutoff),
+                "can_wait": a.kind == "procedure"
+                and a.status == AppointmentStatus.BOOKED
+                and a.start > now
+                and a.request is not None
+                and not a.request.waitlist_entries.filter(status="waiting").exists(),
+            }
+        )
+    return render(
+        request,
+        "portal/my_appointments.html",
+        {
+            "upcoming": [r for r in rows if r["upcoming"]][::-1],
+            "past": [r for r in rows if not r["upcoming"]],
+            "cutoff": cutoff,
+            "offers": pending_offers(patient),
+        },
+    )
+
+
+@patient_required
+def my_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = _own_appointment(request, appointment_id)
+    cutoff = CentreSettings.current().patient_change_cutoff_hours
+    if not _changeable(appointment, cutoff):
+        messages.error(
+            request,
+            _("Moins de %(h)s heures avant le rendez-vous : appelez le secrétariat.")
+            % {"h": cutoff},
+        )
+        return redirect("portal:my_appointments")
+    error = ""
+    chosen = request.POST.get("slot", "")
+    if request.method == "POST":
+        parsed = parse_slot(chosen)
+        if parsed is None:
+            error = _("Choisissez un créneau.")
+        else:
+            start, room_id, rad_id = parsed
+            try:
+                appointment_move(
+                    appointment=appointment,
+                    start=start,
+                    room=Room.objects.filter(pk=room_id).first() or appointment.room,
+                    radiologist=User.objects.filter(pk=rad_id, role=Role.RADIOLOGIST).first()
+                    or appointment.radiologist,
+                    actor=request.user,
+                    reason="patient",
+                )
+            except BookingError as exc:
+                error = str(exc)
+            else:
+                messages.success(request, _("Votre rendez-vous a été déplacé."))
+                return redirect("portal:my_appointments")
+    earliest = timezone.now() + timedelta(hours=cutoff)
+    options = earliest_slots(
+        procedure=appointment.procedure,
+        patient=appointment.patient,
+        kind=appointment.kind,
+        request=appointment.request,
+        not_before=earliest,
+        limit=12,
+    )
+    return render(
+        request,
+        "portal/my_move.html",
+        {
+            "a": appointment,
+            "options": [(slot_value(o.start, o.room.pk, o.radiologist.pk), o) for o in options],
+            "chosen": chosen,
+            "slot_error": error,
+        },
+    )
+
+
+@patient_required
+def my_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = _own_appointment(request, appointment_id)
+    cutoff = CentreSettings.current().patient_change_cutoff_hours
+    if not _changeable(appointment, cutoff):
+        messages.error(
+            request,
+            _("Moins de %(h)s heures avant le rendez-vous : appelez le secrétariat.")
+            % {"h": cutoff},
+        )
+        return redirect("portal:my_appointments")
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            appointment_cancel(
+                appointment=appointment, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except BookingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Votre rendez-vous est annulé."))
+            return redirect("portal:my_appointments")
+    return render(request, "portal/my_cancel.html", {"a": appointment, "form": form})
+
+
+@patient_required
+def my_ics(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = _own_appointment(request, appointment_id)
+    response = HttpResponse(appointment_ics(appointment), content_type="text/calendar")
+    response["Content-Disposition"] = 'attachment; filename="rendez-vous.ics"'
+    return response
+
+
+@patient_required
+@require_POST
+def my_waitlist_join(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = _own_appointment(request, appointment_id)
+    if appointment.request is None:
+        raise Http404
+    try:
+        waitlist_join(request=appointment.request, actor=request.user)
+    except BookingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("C'est noté : nous vous proposerons un créneau plus proche s'il se libère.")
+        )
+    return redirect("portal:my_appointments")
+
+
+@patient_required
+@require_POST
+def my_offer(request: HttpRequest, offer_id: int) -> HttpResponse:
+    patient = own_patient(request.user)
+    offer = WaitlistOffer.objects.filter(pk=offer_id, entry__patient=patient).first()
+    if offer is None:
+        raise Http404
+    if request.POST.get("answer") == "accept":
+        try:
+            offer_accept(offer=offer, actor=request.user)
+        except BookingError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Votre rendez-vous est avancé."))
+    else:
+        offer_decline(offer=offer, actor=request.user)
+        messages.success(request, _("Proposition refusée. Votre rendez-vous est inchangé."))
+    return redirect("portal:my_appointments")

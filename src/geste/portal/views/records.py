@@ -1,0 +1,98 @@
+"""Patient pages of the pathway (mon-espace/...) and the referring physician's secure link."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from geste.audit.services import log_action
+from geste.clinic.access import own_patient, patient_required
+from geste.documents.models import Document
+from geste.pathway import selectors
+from geste.pathway.forms import FollowUpForm
+from geste.pathway.models import FollowUp, ProcedureRequest, RequestState
+from geste.pathway.services import TransitionError
+from geste.pathway.services_after import followup_answer
+from geste.web.pages import questionnaire_page, render_pdf
+
+_OPEN = (
+    RequestState.REQUESTED,
+    RequestState.CONSULTATION_BOOKED,
+    RequestState.CONSULTATION_DONE,
+    RequestState.VALIDATED,
+    RequestState.PROCEDURE_BOOKED,
+    RequestState.CHECKED_IN,
+)
+
+
+@patient_required
+def questionnaire(request: HttpRequest) -> HttpResponse:
+    patient = own_patient(request.user)
+    open_request = (
+        ProcedureRequest.objects.filter(patient=patient, state__in=_OPEN)
+        .order_by("created_at")
+        .first()
+    )
+    return questionnaire_page(
+        request,
+        patient=patient,
+        proc_request=open_request,
+        done_url=reverse("portal:home"),
+        staff=False,
+    )
+
+
+@patient_required
+def my_results(request: HttpRequest) -> HttpResponse:
+    patient = own_patient(request.user)
+    reqs = selectors.patient_requests(patient)
+    log_action(actor=request.user, action="results.read", patient=patient, request=request)
+    return render(request, "portal/my_results.html", {"requests": reqs, "now": timezone.now()})
+
+
+@patient_required
+def my_pdf(request: HttpRequest, pk: int, kind: str, item: int = 0) -> HttpResponse:
+    req = selectors.get_request_for_user(request.user, pk)
+    return render_pdf(request, req, kind, item)
+
+
+@patient_required
+def my_image(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = own_patient(request.user)
+    doc = get_object_or_404(Document, pk=pk, patient=patient)
+    log_action(actor=request.user, action="document.downloaded", obj=doc, request=request)
+    with doc.file.open("rb") as f:  # key images are small: read whole
+        resp = HttpResponse(f.read(), content_type=doc.content_type)
+    resp["Cache-Control"] = "no-store"
+    return resp
+
+
+@patient_required
+def followup(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = own_patient(request.user)
+    fu = get_object_or_404(
+        FollowUp.objects.select_related("request"), pk=pk, request__patient=patient
+    )
+    if fu.answered_at is not None:
+        messages.info(request, _("Vous avez déjà répondu. Merci."))
+        return redirect("portal:my_results")
+    form = FollowUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            fu = followup_answer(followup=fu, actor=request.user, **form.cleaned_data)
+        except TransitionError as exc:
+            messages.error(request, str(exc))
+            return redirect("portal:my_results")
+        if fu.alert:
+            messages.warning(
+                request,
+                _("Un radiologue est prévenu et vous rappellera. En cas d'urgence, appelez le 15."),
+            )
+        else:
+            messages.success(request, _("Merci pour vos réponses."))
+        return redirect("portal:my_results")
+    return render(request, "portal/followup.html", {"form": form, "fu": fu})

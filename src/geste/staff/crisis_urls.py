@@ -1,0 +1,29 @@
+"""Crisis pages under /crise/ (namespace `crisis`): staff pages; the referring clinician's
+answer link lives in the portal."""
+
+from django.urls import path
+
+from geste.staff.views import crisis, discussions, recovery
+
+app_name = "crisis"
+urlpatterns = [
+    path("", crisis.home, name="home"),
+    path("declencher/", crisis.start, name="start"),
+    path("terminer/", crisis.end, name="end"),
+    path("simulation/", crisis.whatif, name="whatif"),
+    path("passages/<int:run_id>/", crisis.run_detail, name="run"),
+    path("passages/<int:run_id>/progression/", crisis.run_progress, name="run_progress"),
+    path("passages/<int:run_id>/appliquer/", crisis.confirm_bulk, name="confirm_bulk"),
+    path(
+        "passages/<int:run_id>/decisions/<int:decision_id>/",
+        crisis.confirm_one,
+        name="confirm_one",
+    ),
+    path("discussions/", discussions.discussion_list, name="discussions"),
+    path("discussions/<int:discussion_id>/", discussions.discussion_detail, name="discussion"),
+    path("reprise/", recovery.plan_create, name="plan_create"),
+    path("reprise/<int:plan_id>/", recovery.plan_detail, name="plan"),
+    path("reprise/<int:plan_id>/accepter/", recovery.plan_accept, name="plan_accept"),
+    path("reprise/<int:plan_id>/elements/<int:item_id>/", recovery.item_adjust, name="plan_item"),
+    path("tableau-de-bord/", recovery.dashboard, name="dashboard"),
+]

@@ -1,0 +1,60 @@
+"""Radiologists' dashboard, follow-up alerts, outcomes chart."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from geste.clinic.access import clinician_required
+from geste.pathway import selectors
+from geste.pathway.charts import outcomes as compute_outcomes
+from geste.pathway.charts import pain_svg
+from geste.pathway.forms import ADVERSE_EVENTS, ReasonForm
+from geste.pathway.models import FollowUp
+from geste.pathway.services import TransitionError
+from geste.pathway.services_after import followup_alert_clear
+
+
+@clinician_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    d = selectors.dashboard(selectors.today(), show_all=request.GET.get("tout") == "1")
+    labels = dict(ADVERSE_EVENTS)
+    return render(
+        request,
+        "staff/dashboard.html",
+        {
+            "d": d,
+            "alerts": [(fu, [str(labels.get(e, e)) for e in fu.adverse_events]) for fu in d.alerts],
+        },
+    )
+
+
+@require_POST
+@clinician_required
+def alert_clear(request: HttpRequest, pk: int) -> HttpResponse:
+    followup = get_object_or_404(FollowUp, pk=pk, alert=True)
+    form = ReasonForm(request.POST)
+    try:
+        note = form.cleaned_data["reason"] if form.is_valid() else ""
+        followup_alert_clear(followup=followup, actor=request.user, note=note)
+        messages.success(request, _("Alerte traitée."))
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+    return redirect("staff:dashboard")
+
+
+@clinician_required
+def outcomes(request: HttpRequest) -> HttpResponse:
+    data = compute_outcomes()
+    svg = pain_svg(
+        data,
+        title=_("Douleur moyenne avant et après le geste, par type de geste"),
+        before=_("Avant"),
+        after=_("Après (suivi)"),
+    )
+    # The SVG is built from escaped text only (charts.pain_svg escapes every label).
+    return render(request, "staff/outcomes.html", {"data": data, "svg": mark_safe(svg)})  # noqa: S308

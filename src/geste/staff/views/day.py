@@ -1,0 +1,69 @@
+"""Staff pages of the pathway: intake, consultation, labs, the day, record, report."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from geste.pathway import selectors, worklists
+from geste.pathway.forms import (
+    PregnancyCheckForm,
+)
+from geste.pathway.services import (
+    TransitionError,
+)
+from geste.pathway.services_day import (
+    pregnancy_check_record,
+    request_check_in,
+)
+from geste.staff.roles import floor_required, tech_required
+
+
+@floor_required
+def reception(request: HttpRequest) -> HttpResponse:
+    day = worklists.split(
+        worklists.day_rows(selectors.today()), show_all=request.GET.get("tout") == "1"
+    )
+    check_in_url = worklists.url_maker("staff:check_in")
+    for r in day.expected:
+        r["check_in"] = check_in_url(r["request_id"]) if r["request_id"] else ""
+    return render(request, "staff/reception.html", {"day": day})
+
+
+@require_POST
+@floor_required
+def check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    req = selectors.get_request_for_user(request.user, pk)
+    try:
+        request_check_in(request=req, actor=request.user)
+        messages.success(request, _("Arrivée enregistrée : %(n)s.") % {"n": req.patient})
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+    return redirect("staff:reception")
+
+
+@tech_required
+def tech_worklist(request: HttpRequest) -> HttpResponse:
+    day = worklists.split(
+        worklists.day_rows(selectors.today()), show_all=request.GET.get("tout") == "1"
+    )
+    pregnancy_url = worklists.url_maker("staff:pregnancy_check")
+    for r in (*day.arrived, *day.expected):
+        ask = r["female"] and r["request_id"] and not r["pregnancy_at"]
+        r["pregnancy_url"] = pregnancy_url(r["request_id"]) if ask else ""
+    return render(request, "staff/worklist.html", {"day": day})
+
+
+@require_POST
+@tech_required
+def pregnancy_check(request: HttpRequest, pk: int) -> HttpResponse:
+    req = selectors.get_request_for_user(request.user, pk)
+    form = PregnancyCheckForm(request.POST)
+    if form.is_valid():
+        answer = {"yes": True, "no": False}.get(form.cleaned_data["answer"])
+        pregnancy_check_record(request=req, actor=request.user, possibly_pregnant=answer)
+        messages.success(request, _("Réponse enregistrée."))
+    return redirect("staff:tech_worklist")

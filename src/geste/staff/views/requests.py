@@ -1,0 +1,222 @@
+"""Staff pages of the pathway: intake, consultation, labs, the day, record, report."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from geste.audit.services import log_action
+from geste.clinic.access import clinician_required, role_required, staff_required
+from geste.clinic.models import Role
+from geste.documents.models import Document, DocumentKind
+from geste.pathway import selectors
+from geste.pathway.forms import (
+    ConsultationForm,
+    DecisionForm,
+    IntakeForm,
+    KeyImageForm,
+    ReasonForm,
+)
+from geste.pathway.models import Consultation, RequestState
+from geste.pathway.services import (
+    TransitionError,
+    consultation_record,
+    request_cancel,
+    request_create,
+    request_postpone,
+    request_refuse,
+    request_validate,
+)
+from geste.pathway.services_after import report_link_create
+from geste.patients.forms import LabResultForm
+from geste.patients.selectors import lab_results
+from geste.patients.services import lab_result_record
+from geste.scheduling.forms import slot_value
+from geste.scheduling.selectors import earliest_slots
+from geste.staff.roles import BOOKING_ROLES, reception_required
+from geste.web.pages import questionnaire_page, render_pdf
+
+
+@reception_required
+def intake(request: HttpRequest) -> HttpResponse:
+    form = IntakeForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        req = request_create(
+            patient=d["patient"],
+            procedure=d["procedure"],
+            actor=request.user,
+            region=d["region"],
+            referring_physician=d["referring_physician"],
+            referring_email=d["referring_email"],
+            referral_letter=d["referral_letter"],
+            pain_nrs=d["pain_nrs"],
+        )
+        messages.success(request, _("Demande enregistrée."))
+        return redirect("staff:request_detail", pk=req.pk)
+    return render(request, "staff/intake.html", {"form": form})
+
+
+@staff_required
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    req = selectors.get_request_for_user(request.user, pk)
+    log_action(actor=request.user, action="request.read", obj=req, request=request)
+    consultation = Consultation.objects.filter(request=req).first()
+    initial = (
+        {
+            "history": consultation.history,
+            "indication": consultation.indication,
+            "benefit_risk": consultation.benefit_risk,
+            "pain_nrs": req.pain_nrs,
+        }
+        if consultation
+        else {"pain_nrs": req.pain_nrs}
+    )
+    slots = []
+    if req.state == RequestState.VALIDATED:
+        slots = earliest_slots(
+            procedure=req.procedure, patient=req.patient, kind="procedure", limit=5, request=req
+        )
+    return render(
+        request,
+        "staff/request_detail.html",
+        {
+            "req": req,
+            "consultation": consultation,
+            # Distinct id prefixes: several forms share field names on this page.
+            "consultation_form": ConsultationForm(initial=initial, auto_id="cons_%s"),
+            "decision_form": DecisionForm(auto_id="dec_%s"),
+            "reason_form": ReasonForm(auto_id="why_%s"),
+            "image_form": KeyImageForm(auto_id="img_%s"),
+            "labs": lab_results(req.patient),
+            "transitions": req.transitions.select_related("actor"),
+            "prescriptions": req.prescriptions.all(),
+            "slots": [(slot_value(o.start, o.room.pk, o.radiologist.pk), o) for o in slots],
+            "can_book": getattr(request.user, "role", "") in BOOKING_ROLES,
+            "is_clinician": getattr(request.user, "role", "")
+            in (Role.RADIOLOGIST, Role.ADMINISTRATOR),
+        },
+    )
+
+
+@require_POST
+@clinician_required
+def consultation_save(request: HttpRequest, pk: int) -> HttpResponse:
+    req = selectors.get_request_for_user(request.user, pk)
+    form = ConsultationForm(request.POST)
+    if form.is_valid():
+        try:
+            consultation_record(request=req, actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Consultation enregistrée."))
+        except TransitionError as exc:
+            messages.error(request, str(exc))
+    else:
+        messages.error(request, _("Complétez la consultation (tous les champs)."))
+    return redirect("staff:request_detail", pk=pk)
+
+
+@require_POST
+@clinician_required
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    req = selectors.get_request_for_user(request.user, pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choisissez une décision ; un refus demande un motif."))
+        return redirect("staff:request_detail", pk=pk)
+    try:
+        if form.cleaned_data["decision"] == "validate":
+            request_validate(request=req, actor=request.user)
+            messages.success(request, _("Indication validée ; ordonnances prêtes."))
+        else:
+            request_refuse(request=req, actor=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, _("Refus enregistré."))
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+    return redirect("staff:request_detail", pk=pk)
+
+
+@require_POST
+@role_required(Role.RADIOLOGIST, Role.ADMINISTRATOR, Role.RECEPTIONIST)
+def postpone_or_cancel(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+    if what not in ("postpone", "cancel"):
+        raise Http404
+    req = selectors.get_request_for_user(request.user, pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Indiquez le motif."))
+        return redirect("staff:request_detail", pk=pk)
+    service = request_postpone if what == "postpone" else request_cancel
+    try:
+        service(request=req, actor=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("C'est noté."))
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+    return redirect("staff:request_detail", pk=pk)
+
+
+@staff_required
+def staff_questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
+    req = selectors.get_request_for_user(request.user, pk)
+    return questionnaire_page(
+        request,
+        patient=req.patient,
+        proc_request=req,
+        done_url=reverse("staff:request_detail", kwargs={"pk": pk}),
+        staff=True,
+    )
+
+
+@staff_required
+def lab_entry(request: HttpRequest, pk: int) -> HttpResponse:
+    req = selectors.get_request_for_user(request.user, pk)
+    form = LabResultForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        values = {k: v for k, v in form.cleaned_data.items() if k != "document" or v}
+        lab_result_record(patient=req.patient, actor=request.user, values=values)
+        messages.success(request, _("Résultat enregistré."))
+        return redirect("staff:request_detail", pk=pk)
+    return render(request, "staff/lab_entry.html", {"form": form, "req": req})
+
+
+@require_POST
+@clinician_required
+def link_create(request: HttpRequest, pk: int) -> HttpResponse:
+    req = selectors.get_request_for_user(request.user, pk)
+    if not hasattr(req, "report"):
+        raise Http404
+    link, token = report_link_create(report=req.report, actor=request.user)
+    url = request.build_absolute_uri(reverse("portal:shared_report", kwargs={"token": token}))
+    return render(request, "staff/link_created.html", {"req": req, "url": url, "link": link})
+
+
+@require_POST
+@staff_required
+def image_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    req = selectors.get_request_for_user(request.user, pk)
+    form = KeyImageForm(request.POST, request.FILES)
+    if form.is_valid():
+        f = form.cleaned_data["file"]
+        doc = Document.objects.create(
+            patient=req.patient,
+            request=req,
+            kind=DocumentKind.KEY_IMAGE,
+            title=form.cleaned_data["title"],
+            file=f,
+            content_type="image/png" if f.image.format == "PNG" else "image/jpeg",
+            created_by=request.user,  # type: ignore[misc]
+        )
+        log_action(actor=request.user, action="document.attached", obj=doc, patient=req.patient)
+        messages.success(request, _("Image ajoutée au dossier du patient."))
+    else:
+        messages.error(request, _("Image refusée : PNG ou JPEG seulement."))
+    return redirect("staff:request_detail", pk=pk)
+
+
+@staff_required
+def staff_pdf(request: HttpRequest, pk: int, kind: str, item: int = 0) -> HttpResponse:
+    req = selectors.get_request_for_user(request.user, pk)
+    return render_pdf(request, req, kind, item)

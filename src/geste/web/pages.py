@@ -1,0 +1,99 @@
+"""Helpers shared by the pathway views: the questionnaire page and PDF responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from geste.audit.services import log_action
+from geste.documents.pdf import discharge_pdf, prescription_pdf, report_pdf
+from geste.pathway.adapters import case_from_request
+from geste.pathway.models import RequestState
+from geste.pathway.texts import discharge_paragraphs
+from geste.patients.forms import DeclarationForm, MedicationFormSet
+from geste.patients.services import declaration_submit
+
+
+def pdf_response(data: bytes, name: str) -> HttpResponse:
+    resp = HttpResponse(data, content_type="application/pdf")
+    resp["Content-Disposition"] = f'inline; filename="{name}"'
+    resp["Cache-Control"] = "no-store"
+    return resp
+
+
+def questionnaire_page(
+    request: HttpRequest, *, patient: Any, proc_request: Any, done_url: str, staff: bool
+) -> HttpResponse:
+    """The pre-procedure questionnaire (pathway.md step 4), for the patient or staff."""
+    if request.method == "POST":
+        form = DeclarationForm(request.POST)
+        meds = MedicationFormSet(request.POST, prefix="med")
+        if form.is_valid() and meds.is_valid():
+            listed = [
+                (m["name"], m["last_dose_at"], m.get("dose") or "")
+                for m in meds.cleaned_data
+                if m and m.get("name")
+            ]
+            if form.cleaned_data["takes_anticoagulant"] == "yes" and not listed:
+                form.add_error(
+                    "takes_anticoagulant",
+                    _("Choisissez le médicament dans la liste et la date de la dernière prise."),
+                )
+            else:
+                declaration_submit(
+                    patient=patient,
+                    actor=request.user,
+                    answers=form.answers(),
+                    medications=listed,
+                    request=proc_request,
+                )
+                messages.success(request, _("Questionnaire enregistré. Merci."))
+                return redirect(done_url)
+    else:
+        form = DeclarationForm()
+        meds = MedicationFormSet(prefix="med")
+        log_action(actor=request.user, action="declaration.form_opened", patient=patient)
+    return render(
+        request,
+        "geste/questionnaire.html",
+        {
+            "form": form,
+            "meds": meds,
+            "patient": patient,
+            "proc_request": proc_request,
+            "staff": staff,
+        },
+    )
+
+
+def render_pdf(request: HttpRequest, req: object, kind: str, item: int) -> HttpResponse:
+    """The PDFs of a request (authorised by the caller); every download audited."""
+    from geste.pathway.models import ProcedureRequest
+
+    assert isinstance(req, ProcedureRequest)
+    if kind == "ordonnance":
+        p = get_object_or_404(req.prescriptions.select_related("prescriber"), pk=item)
+        data, name = prescription_pdf(p), f"ordonnance-{p.pk}.pdf"
+    elif kind == "compte-rendu" and hasattr(req, "report"):
+        data, name = report_pdf(req.report), f"compte-rendu-{req.pk}.pdf"
+    elif kind == "sortie" and req.state in (
+        RequestState.REPORTED,
+        RequestState.FOLLOWED_UP,
+        RequestState.PERFORMED,
+    ):
+        data = discharge_pdf(req, discharge_paragraphs(case_from_request(req)))
+        name = f"conseils-sortie-{req.pk}.pdf"
+    else:
+        raise Http404
+    log_action(
+        actor=request.user,
+        action="document.downloaded",
+        obj=req,
+        request=request,
+        details={"kind": kind},
+    )
+    return pdf_response(data, name)
