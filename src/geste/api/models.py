@@ -43,3 +43,7 @@ class ApiToken(models.Model):
     def revoke(self) -> None:
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
+
+
+# FHIR holds and booking identifiers live in the api app too (issue 14).
+from geste.api.fhir.models import FhirBooking, SlotHold  # noqa: E402, F401

@@ -117,6 +117,13 @@ class AuditAction(models.TextChoices):
     DICOM_RECORD_DOSE_FILLED = "dicom.record_dose_filled", _("Dose reportée dans le compte rendu")
     RULES_CHECK = "rules.check", _("Vérification de sécurité (API)")
     RULES_TRIAGE = "rules.triage", _("Tri de crise (API)")
+    FHIR_READ = "fhir.read", _("Ressource FHIR lue")
+    FHIR_SEARCH = "fhir.search", _("Recherche FHIR")
+    FHIR_FIND = "fhir.find", _("Créneaux proposés (FHIR $find)")
+    FHIR_HELD = "fhir.held", _("Créneau retenu (FHIR $hold)")
+    FHIR_BOOKED = "fhir.booked", _("Rendez-vous pris (FHIR $book)")
+    FHIR_PATIENT_CREATED = "fhir.patient_created", _("Patient créé (FHIR)")
+    FHIR_PATIENT_UPDATED = "fhir.patient_updated", _("Patient modifié (FHIR)")
 
 
 def action_label(action: str) -> str:

@@ -1,0 +1,123 @@
+"""Slots for FHIR: the scheduling selectors' search (the pages' own), minus FHIR holds.
+
+Slot search is capacity only (`search_slots`); `$find` adds the patient's prerequisites
+(`geste.pathway.booking.earliest_slots`: validated indication, blood-test lead time,
+anticoagulant hold), the same guard as the booking pages.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from geste.api.fhir.mappers.scheduling import SlotKey
+from geste.api.fhir.models import HoldStatus, SlotHold
+from geste.clinic.models import Procedure
+from geste.pathway.booking import earliest_slots
+from geste.scheduling.selectors import SlotOption, search_slots
+
+# A hold may cover several grid starts; ask the engine for this many more per active hold.
+_PER_HOLD = 12
+
+
+def active_holds(first: datetime, last: datetime, *, exclude_user: Any = None) -> list[SlotHold]:
+    qs = SlotHold.objects.filter(
+        status=HoldStatus.HELD, expires_at__gt=timezone.now(), start__lt=last, end__gt=first
+    )
+    if exclude_user is not None:
+        qs = qs.exclude(user=exclude_user)
+    return list(qs)
+
+
+def _clear(option: SlotOption, holds: list[SlotHold]) -> bool:
+    return not any(
+        h.start < option.end
+        and h.end > option.start
+        and (h.room_id == option.room.pk or h.radiologist_id == option.radiologist.pk)
+        for h in holds
+    )
+
+
+def free(
+    *,
+    procedure: Procedure,
+    kind: str,
+    not_before: datetime,
+    not_after: datetime,
+    limit: int,
+    user: Any = None,
+    patient: Any = None,
+    safe: bool = False,
+) -> list[tuple[SlotKey, SlotOption]]:
+    """Up to `limit` free slots, earliest first, none overlapping another client's hold."""
+    not_before = max(not_before, timezone.now())
+    holds = active_holds(not_before, not_after, exclude_user=user)
+    ask = limit + _PER_HOLD * len(holds)
+    if safe:
+        found = earliest_slots(
+            procedure=procedure,
+            patient=patient,
+            kind=kind,
+            not_before=not_before,
+            not_after=not_after,
+            limit=ask,
+        )
+    else:
+        found = search_slots(
+            procedure=procedure,
+            kind=kind,
+            not_before=not_before,
+            not_after=not_after,
+            patient=patient,
+            limit=ask,
+        )
+    out = []
+    for option in found:
+        if holds and not _clear(option, holds):
+            continue
+        key = SlotKey(kind, procedure.pk, option.room.pk, option.radiologist.pk, option.start)
+        out.append((key, option))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def still_free(key: SlotKey, *, patient: Any = None, user: Any = None) -> SlotOption | None:
+    """The slot, if the engine still offers it (hours, roster, skill, bookings, offers) and no
+    other client holds it."""
+    procedure = Procedure.objects.filter(pk=key.procedure_id).first()
+    if procedure is None:
+        return None
+    # Search a window just around the start: the engine answers for that exact grid point.
+    for _key, option in free(
+        procedure=procedure,
+        kind=key.kind,
+        not_before=key.start,
+        not_after=key.start + timedelta(hours=12),
+        limit=50,
+        user=user,
+        patient=patient,
+    ):
+        if (
+            option.start == key.start
+            and option.room.pk == key.room_id
+            and option.radiologist.pk == key.radiologist_id
+        ):
+            return option
+        if option.start > key.start:
+            break
+    return None
+
+
+def held_by_other(key: SlotKey, end: datetime, user: Any) -> bool:
+    return (
+        SlotHold.objects.filter(
+            status=HoldStatus.HELD, expires_at__gt=timezone.now(), start__lt=end, end__gt=key.start
+        )
+        .filter(Q(room_id=key.room_id) | Q(radiologist_id=key.radiologist_id))
+        .exclude(user=user)
+        .exists()
+    )
