@@ -76,11 +76,36 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not demo_loaded():
         sys.stdout.write("Loading the demo centre (first run only)...\n")
         load_demo(patients=args.patients, progress=sys.stdout)
+    from geste.dicom.demo import ensure_demo_stations
+
+    ensure_demo_stations()
     print_demo_logins(args.host, args.port)
     if args.no_serve:
         return 0
     _start_task_worker()
+    _start_dicom(args.host, 11112)
     _serve(args.host, args.port, args.workers)
+    return 0
+
+
+def _start_dicom(host: str, port: int) -> None:
+    """The demo's DICOM worklist, MPPS and dose report server, in its own process."""
+    import atexit
+    import subprocess
+
+    cmd = [sys.executable, "-m", "geste.cli", "dicom", "--host", host, "--port", str(port)]
+    server = subprocess.Popen(cmd, env={**os.environ, "GESTE_DEBUG": "1"})
+    atexit.register(server.terminate)
+    sys.stdout.write(f"DICOM server started: AE GESTE on {host}:{port} (pid {server.pid}).\n")
+
+
+def cmd_dicom(args: argparse.Namespace) -> int:
+    _django_setup()
+    from geste.dicom.server import serve
+
+    sys.stdout.write(f"geste dicom: AE {args.ae} on {args.host}:{args.port}\n")
+    sys.stdout.flush()
+    serve(args.host, args.port, args.ae)
     return 0
 
 
@@ -140,6 +165,22 @@ def cmd_api_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Check the audit trail's hash chain; exit 1 at the first broken link."""
+    _django_setup()
+    from geste.audit.services import verify_chain
+
+    report = verify_chain()
+    if report.ok:
+        sys.stdout.write(f"audit chain intact: {report.checked} events checked\n")
+        return 0
+    sys.stdout.write(
+        f"audit chain BROKEN at event {report.broken_at}: {report.reason} "
+        f"({report.checked} events before it hold)\n"
+    )
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in {"check", "triage"}:
@@ -173,6 +214,15 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("api-token", help="print a new bearer token for a staff user")
     p.add_argument("username")
     p.set_defaults(func=cmd_api_token)
+    p = sub.add_parser("dicom", help="DICOM worklist, MPPS and dose report server")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=11112)
+    p.add_argument("--ae", default="GESTE", help="our AE title (called AE)")
+    p.set_defaults(func=cmd_dicom)
+    p = sub.add_parser("audit", help="audit trail: `geste audit verify` checks the hash chain")
+    audit_sub = p.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser("verify", help="check every event's hash link; exit 1 if one breaks")
+    p.set_defaults(func=cmd_audit_verify)
     sub.add_parser("manage", help="Django's management commands: geste manage migrate ...")
     sub.add_parser("check", help="safety check of cases (see contracts/README.md)")
     sub.add_parser("triage", help="crisis triage of cases (see contracts/README.md)")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from geste.audit.actions import action_label
@@ -27,7 +28,8 @@ class AuditQuerySet(models.QuerySet["AuditEvent"]):
 
 
 class AuditEvent(models.Model):
-    at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
+    # Set by log_action() before the hash is computed (auto_now_add would set it after).
+    at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -49,6 +51,9 @@ class AuditEvent(models.Model):
     )
     ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
     details = models.JSONField(_("détails"), default=dict, blank=True)
+    # The hash chain (chain.py): this event's seal, and the seal of the event before it.
+    prev_hash = models.CharField(_("empreinte précédente"), max_length=64, editable=False)
+    chain_hash = models.CharField(_("empreinte"), max_length=64, editable=False)
 
     objects = AuditQuerySet.as_manager()
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import models
+from django.db import connection, models, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
+from geste.audit import chain
 from geste.audit.actions import AuditAction
 from geste.audit.models import AuditEvent
 
@@ -37,6 +39,11 @@ def log_action(
 
     `details` must hold identifiers and codes, never free text about the patient's health
     beyond what the action needs (the audit trail is itself health data).
+
+    The event is chained to the one before it (chain.py). The previous hash is read under a
+    lock held until the surrounding transaction commits, so two writers cannot both chain to
+    the same event: on PostgreSQL a transaction-level advisory lock, on SQLite the database's
+    own write lock (transactions begin IMMEDIATE, see settings).
     """
     if action not in AuditAction.values:
         raise ValueError(
@@ -47,12 +54,38 @@ def log_action(
         patient = getattr(obj, "patient", None)
         if patient is None and obj.__class__.__name__ == "Patient":
             patient = obj
-    return AuditEvent.objects.create(
+    event = AuditEvent(
+        at=timezone.now(),
         actor_id=actor_id,
-        action=action,
+        action=str(action),
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
-        patient=patient,
-        ip=client_ip(request),
-        details=details or {},
+        patient_id=patient.pk if patient is not None else None,
+        ip=chain.canonical_ip(client_ip(request)),
+        details=chain.canonical_details(details),
     )
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [chain.CHAIN_LOCK_KEY])
+        last = AuditEvent.objects.order_by("-id").values_list("chain_hash", flat=True).first()
+        event.prev_hash = last or chain.GENESIS
+        event.chain_hash = chain.event_hash(
+            prev_hash=event.prev_hash,
+            at=event.at,
+            actor_id=event.actor_id,
+            action=event.action,
+            object_type=event.object_type,
+            object_id=event.object_id,
+            patient_id=event.patient_id,
+            ip=event.ip,
+            details=event.details,
+        )
+        event.save(force_insert=True)
+    return event
+
+
+def verify_chain() -> chain.ChainReport:
+    """Check every event's link, in id order (`geste audit verify`)."""
+    rows = AuditEvent.objects.order_by("id").values_list(*chain.ROW_FIELDS)
+    return chain.verify_rows(rows.iterator(chunk_size=2000))
