@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from geste.rules.case import (
+    CLINICAL_BOOLS,
     PROCEDURES,
     Case,
     CaseError,
@@ -31,15 +32,14 @@ def test_minimal_case_gets_the_schema_defaults() -> None:
     assert case.scheduled_at is None
     assert case.patient == Patient(70, "F", None, None)
     assert case.indication_validated is False
-    assert case.level3_analgesics == "not_tried"
+    # revision 2: an absent clinical input is unknown (None), never False
+    assert case.level3_analgesics is None
     assert case.clinicians_confirmed is None
     assert case.lesion_count == 1
     assert case.pain_nrs is None
     assert (case.allergies, case.medications, case.hemostasis) == ((), (), None)
-    assert not any(
-        getattr(case, f)
-        for f in ("severe_pain", "fever", "respiratory_signs", "neutropenia", "current_infection")
-    )
+    assert all(getattr(case, f) is None for f in CLINICAL_BOOLS)
+    assert len(CLINICAL_BOOLS) == 13
     peripheral = {"id": "b", "procedure": "peripheral_joint_infiltration"}
     assert parse_case({**peripheral, "patient": {"age": 7, "sex": "M"}}).region == "peripheral"
 
@@ -157,9 +157,33 @@ BAD: list[tuple[str, Any, str, str]] = [
         "patient.creatinine_clearance_ml_min",
         "number",
     ),
-    ("fever as a string", case_json(fever="yes"), "fever", "true or false"),
-    ("fever as 1", case_json(fever=1), "fever", "true or false"),
-    ("fever null", case_json(fever=None), "fever", "true or false"),
+    ("fever as a string", case_json(fever="yes"), "fever", "true, false or null"),
+    ("fever as 1", case_json(fever=1), "fever", "true, false or null"),
+    ("fever as 0", case_json(fever=0), "fever", "true, false or null"),
+    ("validated null", case_json(indication_validated=None), "indication_validated", "true or"),
+    ("level3 as a bool", case_json(level3_analgesics=False), "level3_analgesics", "or null"),
+    ("id lone surrogate", case_json(id="a\ud800"), "id", "Unicode"),
+    (
+        "drug lone surrogate",
+        case_json(medications=[{"drug": "\udcff", "last_dose_at": "2026-03-01T08:00:00Z"}]),
+        "medications[0].drug",
+        "Unicode",
+    ),
+    ("year 1899", case_json(scheduled_at="1899-12-31T23:59:59+00:00"), "scheduled_at", "1900"),
+    ("year 2101", case_json(scheduled_at="2101-01-01T00:00:00+01:00"), "scheduled_at", "2100"),
+    ("year 1", case_json(scheduled_at="0001-01-01T00:00:00+01:00"), "scheduled_at", "1900"),
+    (
+        "year 9999 last dose",
+        case_json(medications=[{"drug": "a", "last_dose_at": "9999-12-31T23:00:00-12:00"}]),
+        "medications[0].last_dose_at",
+        "2100",
+    ),
+    (
+        "year 1800 sample, slow path",
+        case_json(hemostasis={**HEMO_OK, "sampled_at": "1800-03-09 08:00Z"}),
+        "hemostasis.sampled_at",
+        "1900",
+    ),
     ("pain 11", case_json(pain_nrs=11), "pain_nrs", "between 0 and 10"),
     ("level3", case_json(level3_analgesics="none"), "level3_analgesics", "one of"),
     ("confirmed", case_json(clinicians_confirmed="no"), "clinicians_confirmed", "null"),
@@ -279,6 +303,33 @@ def test_nullable_fields_accept_null() -> None:
         )
     )
     assert case.hemostasis is None and case.pain_nrs is None
+
+
+@pytest.mark.parametrize("field", CLINICAL_BOOLS)
+def test_clinical_inputs_keep_unknown_apart_from_false(field: str) -> None:
+    """Revision 2: null (or absent) is unknown, kept as None, never turned into False."""
+    assert getattr(parse_case(case_json(**{field: None})), field) is None
+    assert getattr(parse_case(case_json()), field) is None
+    assert getattr(parse_case(case_json(**{field: False})), field) is False
+    assert getattr(parse_case(case_json(**{field: True})), field) is True
+    back = case_to_json(parse_case(case_json(**{field: None})))
+    assert back[field] is None
+    assert parse_case(back) == parse_case(case_json(**{field: None}))
+
+
+def test_level3_unknown_is_none() -> None:
+    assert parse_case(case_json(level3_analgesics=None)).level3_analgesics is None
+    assert parse_case(case_json(level3_analgesics="not_tried")).level3_analgesics == "not_tried"
+
+
+def test_year_bounds_are_inclusive() -> None:
+    low = parse_case(case_json(scheduled_at="1900-01-01T00:00:00+00:00")).scheduled_at
+    high = parse_case(case_json(scheduled_at="2100-12-31T23:59:59-12:00")).scheduled_at
+    assert low is not None and low.year == 1900
+    assert high is not None and high.year == 2100
+    assert parse_date("2100-12-31", "d").year == 2100
+    with pytest.raises(CaseError, match="2100"):
+        parse_date("2101-01-01", "--today")
 
 
 def test_numbers_accept_ints_and_floats() -> None:

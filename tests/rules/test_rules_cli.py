@@ -39,8 +39,16 @@ def test_output_is_compact_ordered_utf8(tmp_path: Path, capsys: Capsys) -> None:
     assert lines[0] == (
         '{"id":"b","verdict":"no_go","bleeding_risk":"high","findings":[{"code":'
         '"hemostasis_missing","severity":"no_go","detail":"Bilan d\'hémostase obligatoire et '
-        'absent (geste à haut risque hémorragique)."}],"earliest_safe_at":null}'
+        'absent (geste à haut risque hémorragique).","rule":"S03","source":"SIR 2019, '
+        'laboratory values; seed 000, Précautions particulières"}],"earliest_safe_at":null}'
     )
+    # the hand-written line is exactly json.dumps of to_json()
+    from geste.rules.case import parse_case
+    from geste.rules.safety import check
+
+    for case, line in zip(cases, lines, strict=True):
+        expected = check(parse_case(case)).to_json()
+        assert line == json.dumps(expected, ensure_ascii=False, separators=(",", ":"))
     assert out.endswith("\n")
 
 
@@ -153,8 +161,65 @@ REFUSED: list[tuple[str, str, list[str], list[str]]] = [
         "array index and id",
         json.dumps([GOOD, case_json(id="i-2", fever="no")]),
         [],
-        ['index 1 (id "i-2"): fever: must be true or false'],
+        ['index 1 (id "i-2"): fever: must be true, false or null'],
     ),
+    # revision 2 of the contract: duplicate keys, duplicate ids, years, nesting
+    (
+        "duplicate key",
+        '{"id": "d", "procedure": "bone_biopsy", "patient": {"age": 3, "age": 4, "sex": "M"}}\n',
+        [],
+        ["line 1: patient.age: duplicate key"],
+    ),
+    (
+        "duplicate key in an array, line and index",
+        "[\n" + json.dumps(GOOD) + ',\n{"id": "x",\n "id": "y"}]',
+        [],
+        ["line 4 (index 1): id: duplicate key"],
+    ),
+    (
+        "duplicate case id",
+        _jsonl(GOOD, case_json(id="ok-2"), case_json(id="ok-1")),
+        [],
+        ['line 3 (id "ok-1"): id: duplicate case id (first at line 1)'],
+    ),
+    (
+        "duplicate case id in an array",
+        json.dumps([GOOD, GOOD]),
+        [],
+        ['index 1 (id "ok-1"): id: duplicate case id (first at index 0)'],
+    ),
+    (
+        "year 1899",
+        _jsonl(case_json(id="y", scheduled_at="1899-12-31T12:00:00Z")),
+        [],
+        ['line 1 (id "y"): scheduled_at: date-time out of range', "1900 and 2100"],
+    ),
+    (
+        "year 2101 in a medication",
+        _jsonl(case_json(id="y", medications=[{"drug": "a", "last_dose_at": "2101-01-01T00:00Z"}])),
+        [],
+        ['(id "y"): medications[0].last_dose_at: date-time out of range'],
+    ),
+    (
+        "33 levels",
+        _jsonl({**GOOD, "x": json.loads("[" * 32 + "]" * 32)}),
+        [],
+        ['line 1 (id "ok-1"): x[0]', "nesting deeper than 32 levels"],
+    ),
+    (
+        "5,000 levels in JSON Lines",
+        '{"id": "deep", "x": ' + "[" * 5000 + "]" * 5000 + "}\n",
+        [],
+        ["line 1: x[0][0]", "nesting deeper than 32 levels"],
+    ),
+    (
+        "5,000 levels in an array",
+        "[" + json.dumps(GOOD) + ', {"x": ' + '{"a": ' * 5000 + "1" + "}" * 5000 + "}]",
+        [],
+        ["line 1 (index 1): x.a.a", "nesting deeper than 32 levels"],
+    ),
+    ("lone surrogate id", '{"id": "\\ud800"}\n', [], ["line 1: id: must be valid Unicode"]),
+    ("--at year 1", _jsonl(GOOD), ["--at", "0001-01-01T00:00:00+01:00"], ["--at:", "1900"]),
     ("bad id is not echoed", _jsonl(case_json(id=3)), [], ["line 1: id: must be a string"]),
     ("--at without offset", _jsonl(GOOD), ["--at", "2026-03-10T09:00:00"], ["--at:", "offset"]),
     ("--at garbage", _jsonl(GOOD), ["--at", "tomorrow"], ["--at:"]),
@@ -185,6 +250,7 @@ def test_check_refuses_bad_input(
         (["--policy", "covid19-aphp-2020", "--today", "10/03/2026"], ["--today:", "YYYY-MM-DD"]),
         (["--policy", "covid19-aphp-2020", "--today", "2026-02-30"], ["--today:", "invalid date"]),
         (["--today", "2026-03-10"], ["required", "--policy"]),
+        (["--policy", "covid19-aphp-2020", "--today", "9999-12-31"], ["--today:", "2100"]),
     ],
 )
 def test_triage_refuses_bad_options(

@@ -13,6 +13,7 @@ import pytest
 
 from geste.rules.case import parse_case
 from geste.rules.cli import check_main, triage_main
+from geste.rules.explain import FINDING_SPECS
 from geste.rules.policy import load_policy
 from geste.rules.safety import check
 from geste.rules.triage import triage
@@ -44,17 +45,26 @@ def _assert_check_line(out: dict[str, object], expected: dict[str, object]) -> N
     non_info = {f["code"] for f in findings if f["severity"] != "info"}
     assert non_info == set(expected["codes"])  # type: ignore[arg-type]
     for f in findings:
-        assert list(f) == ["code", "severity", "detail"]
-        assert f["detail"]
+        assert list(f) == ["code", "severity", "detail", "rule", "source"]
+        assert f["detail"] and f["source"]
+        assert FINDING_SPECS[f["code"]].rule == f["rule"]
     if "earliest_safe_at" in expected:
         assert out["earliest_safe_at"] == expected["earliest_safe_at"]
 
 
 def _assert_triage_line(out: dict[str, object], expected: dict[str, object]) -> None:
-    assert list(out) == ["id", "decision", "rules", "review_on", "group_lesions"]
+    assert list(out) == [
+        "id",
+        "decision",
+        "rules",
+        "review_on",
+        "group_lesions",
+        "missing_inputs",
+    ]
     for key, value in expected.items():
         assert out[key] == value, key
     assert out["rules"]
+    assert isinstance(out["missing_inputs"], list)
 
 
 def test_examples_are_there() -> None:

@@ -35,9 +35,39 @@ from geste.rules.drugs import DRUG_CHOICES, INN_CLASS, drug_class, normalise_dru
         ("Aspégic 100", "aspirin"),
         ("Aspirine du Rhône 500 mg", "aspirin"),
         ("acide acétylsalicylique", "aspirin"),
-        ("Calciparine", "heparin"),
         ("Héparine Choay", "heparin"),
         ("héparine", "heparin"),
+        ("héparine sodique", "heparin"),
+        # revision 2: subcutaneous calcium heparin is its own INN key, never the IV row
+        ("Calciparine", "heparin calcium"),
+        ("CALCIPARINE 5000 UI/0,2 ml", "heparin calcium"),
+        ("calciparine", "heparin calcium"),
+        ("Héparine calcique", "heparin calcium"),
+        ("HEPARINE CALCIQUE", "heparin calcium"),
+        ("héparine 5000 UI SC", "heparin calcium"),
+        ("héparine sous-cutanée", "heparin calcium"),
+        # revision 2: nadroparin joins the LMWH row
+        ("Fraxiparine", "nadroparin"),
+        ("FRAXIPARINE 0,6 ml", "nadroparin"),
+        ("Fraxodi", "nadroparin"),
+        ("nadroparine calcique", "nadroparin"),
+        # the brand table of the domain file, with accents and capitals either way
+        ("Eliquis", "apixaban"),
+        ("Xarelto", "rivaroxaban"),
+        ("Kardégic", "aspirin"),
+        ("KARDEGIC", "aspirin"),
+        ("Previscan", "fluindione"),
+        ("préviscan", "fluindione"),
+        ("Plavix", "clopidogrel"),
+        ("PLAVIX 75 mg", "clopidogrel"),
+        ("Lovenox", "enoxaparin"),
+        ("LOVENOX", "enoxaparin"),
+        ("Innohep", "tinzaparin"),
+        ("innohep", "tinzaparin"),
+        ("Fragmine", "dalteparin"),
+        ("FRAGMINE 5000 UI", "dalteparin"),
+        ("Arixtra", "fondaparinux"),
+        ("ARIXTRA", "fondaparinux"),
         ("Advil 400 mg", "ibuprofen"),
         ("Nurofen", "ibuprofen"),
         ("Apranax 550", "naproxen"),
@@ -56,7 +86,7 @@ def test_known_names(name: str, inn: str) -> None:
     [
         "paracétamol",
         "Doliprane 1000",
-        "Fraxiparine",  # nadroparin: not in the SIR table of the domain document
+        "héparine s/c",  # a route we cannot read: unknown (a review), never the IV row
         "héparine de bas poids moléculaire",  # must not be read as unfractionated heparin
         "Eliquis 5 mg et Kardégic 75 mg",  # two drugs on one line: never keep only the first
         "Xarelto puis Eliquis",
@@ -75,7 +105,8 @@ def test_classes() -> None:
     assert drug_class("Kardégic") == "aspirin"
     assert drug_class("Advil") == "nsaid"
     assert drug_class("Arixtra") == "fondaparinux"
-    assert drug_class("Calciparine") == "heparin"
+    assert drug_class("Calciparine") == "heparin"  # unfractionated (scheduling holds it)
+    assert drug_class("Fraxiparine") == "lmwh"
     assert drug_class("unknown") is None
 
 
@@ -95,5 +126,6 @@ def test_drug_choices_cover_every_inn_and_normalise() -> None:
         assert brand in labels
     for brand in ("Brilique", "Efient", "Aspégic", "Calciparine", "Héparine Choay", "Advil"):
         assert brand in labels
-    for brand in ("Nurofen", "Apranax", "Profénid", "Voltarène"):
+    for brand in ("Nurofen", "Apranax", "Profénid", "Voltarène", "Fraxiparine"):
         assert brand in labels
+    assert labels["Calciparine"] == "Calciparine (héparine calcique)"

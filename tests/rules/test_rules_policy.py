@@ -52,7 +52,14 @@ def test_shipped_policy() -> None:
         "R7",
         "R8a",
         "R8b",
+        # revision 2 (rules 2 and 8 read clinicians_confirmed): new ids, the old ones keep
+        # their meaning
+        "R2c",
+        "R2d",
+        "R8c",
+        "R8d",
     ]
+    assert policy.version == "2.0.0"
     for rule in policy.rules:
         assert rule.source_section.startswith("3. Recommandations")
         assert "«" in rule.source_section  # quotes the source
@@ -284,6 +291,7 @@ def test_second_policy_runs_on_the_same_engine(
         "rules": ["H3"],
         "review_on": "2026-07-08",
         "group_lesions": False,
+        "missing_inputs": [],
     }
 
 
@@ -359,3 +367,49 @@ def test_operators() -> None:
         )
         == no
     )
+
+
+@pytest.mark.parametrize(
+    ("when", "fields", "decision"),
+    [
+        ({"field": "fever", "eq": True}, {}, "defer"),
+        ({"field": "fever", "eq": False}, {}, "contraindicated"),
+        ({"field": "fever", "ne": True}, {}, "contraindicated"),
+        ({"field": "fever", "ne": False}, {}, "defer"),
+        ({"field": "fever", "in": [False]}, {}, "contraindicated"),
+        ({"field": "fever", "in": [True]}, {}, "defer"),
+        ({"field": "fever", "not_in": [False]}, {}, "defer"),
+        ({"not": {"field": "fever", "eq": False}}, {}, "defer"),
+        ({"field": "level3_analgesics", "eq": "not_tried"}, {}, "contraindicated"),
+        ({"field": "level3_analgesics", "in": ["failed"]}, {}, "defer"),
+        ({"field": "level3_analgesics", "in": ["not_tried", "failed"]}, {}, "contraindicated"),
+        ({"field": "level3_analgesics", "not_in": ["not_tried"]}, {}, "defer"),
+        ({"field": "fever", "eq": False}, {"fever": True}, "defer"),
+        (
+            {"field": "level3_analgesics", "eq": "failed"},
+            {"level3_analgesics": "failed"},
+            "contraindicated",
+        ),
+    ],
+)
+def test_conditions_read_an_unknown_input_as_false(
+    when: dict[str, Any], fields: dict[str, Any], decision: str
+) -> None:
+    """Revision 2: an unknown (null) clinical input reads exactly as false (not_tried),
+    whatever the operator, so a `not` or `ne` cannot turn unknown into true."""
+    raw = copy.deepcopy(HEATWAVE)
+    raw["rules"] = [
+        {**HEATWAVE["rules"][0], "when": when, "procedures": "all"},
+        HEATWAVE["rules"][2],
+    ]
+    case = make(**{"fever": None, "level3_analgesics": None, **fields})
+    assert triage(case, parse_policy(raw), date(2026, 1, 1)).decision == decision
+
+
+@pytest.mark.parametrize("field", ["fever", "severe_pain", "level3_analgesics"])
+def test_a_condition_cannot_test_a_clinical_input_for_null(field: str) -> None:
+    raw = copy.deepcopy(HEATWAVE)
+    raw["rules"][0]["when"] = {"field": field, "eq": None}
+    with pytest.raises(PolicyError) as err:
+        parse_policy(raw)
+    assert err.value.field == "rules[0].when.eq"

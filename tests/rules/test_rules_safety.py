@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from .factory import HEMO_OK, HIGH, LOW, SCHED, all_codes, codes, make, med, run
 
 PARIS = ZoneInfo("Europe/Paris")
 T0 = datetime.fromisoformat(SCHED)
+CEMENT = ("vertebroplasty_benign", "vertebroplasty_tumoral", "tumor_ablation")
 
 
 def iso(dt: datetime) -> str:
@@ -163,11 +165,11 @@ TABLE: list[tuple[str, dict[str, Any], set[str]]] = [
         },
         {"hemostasis_stale"},
     ),
-    # hemostasis_incomplete
+    # hemostasis_incomplete: a hard stop since revision 2
     (
         "required test without platelets",
         {"procedure": HIGH, "hemostasis": {**HEMO_OK, "platelets_g_l": None}},
-        set(),
+        {"hemostasis_incomplete"},
     ),
     (
         "required test without INR",
@@ -175,7 +177,36 @@ TABLE: list[tuple[str, dict[str, Any], set[str]]] = [
             "procedure": HIGH,
             "hemostasis": {"sampled_at": HEMO_OK["sampled_at"], "platelets_g_l": 200},
         },
+        {"hemostasis_incomplete"},
+    ),
+    (
+        "required test without platelets nor INR (the issue's epidural)",
+        {"procedure": HIGH, "hemostasis": {"sampled_at": HEMO_OK["sampled_at"]}},
+        {"hemostasis_incomplete"},
+    ),
+    (
+        "VKA, low risk: INR missing",
+        {
+            "medications": [med("warfarin", before(days=1))],
+            "hemostasis": {**HEMO_OK, "inr": None},
+        },
+        {"hemostasis_incomplete"},
+    ),
+    (
+        "VKA, low risk: platelets not required",
+        {
+            "medications": [med("Sintrom", before(days=1))],
+            "hemostasis": {**HEMO_OK, "platelets_g_l": None},
+        },
         set(),
+    ),
+    (
+        "stale and incomplete: both named (the new sample needs the value)",
+        {
+            "procedure": HIGH,
+            "hemostasis": {**HEMO_OK, "sampled_at": before(days=31), "inr": None},
+        },
+        {"hemostasis_stale", "hemostasis_incomplete"},
     ),
     (
         "not required test without values is fine",
@@ -219,16 +250,23 @@ TABLE: list[tuple[str, dict[str, Any], set[str]]] = [
         {"procedure": HIGH, "hemostasis": {**HEMO_OK, "inr": 1.51}},
         {"inr_high"},
     ),
-    ("INR 2.0 low risk OK", {"hemostasis": {**HEMO_OK, "inr": 2.0}}, set()),
-    ("INR 2.01 low risk", {"hemostasis": {**HEMO_OK, "inr": 2.01}}, {"inr_high"}),
+    # revision 2: low-risk limit 3.0 (SIR 2019)
+    ("INR 2.01 low risk OK", {"hemostasis": {**HEMO_OK, "inr": 2.01}}, set()),
+    ("INR 3.0 low risk OK", {"hemostasis": {**HEMO_OK, "inr": 3.0}}, set()),
+    ("INR 3.01 low risk", {"hemostasis": {**HEMO_OK, "inr": 3.01}}, {"inr_high"}),
     (
         "VKA low risk: INR 1.8 is under the low-risk threshold",
         {"medications": [med("warfarin", before(days=1))], "hemostasis": {**HEMO_OK, "inr": 1.8}},
         set(),
     ),
     (
-        "VKA low risk: INR 2.5",
+        "VKA low risk: INR 2.5 in range, kept on warfarin",
         {"medications": [med("warfarin", before(days=1))], "hemostasis": {**HEMO_OK, "inr": 2.5}},
+        set(),
+    ),
+    (
+        "VKA low risk: INR 3.2",
+        {"medications": [med("warfarin", before(days=1))], "hemostasis": {**HEMO_OK, "inr": 3.2}},
         {"inr_high"},
     ),
     # aptt_high
@@ -290,11 +328,135 @@ TABLE: list[tuple[str, dict[str, Any], set[str]]] = [
     ("pregnancy unknown at 51", {"patient": {"sex": "F", "age": 51}}, set()),
     ("not pregnant", {"patient": {"sex": "F", "age": 30, "pregnant": False}}, set()),
     ("man, pregnancy null", {"patient": {"sex": "M", "age": 30}}, set()),
-    ("sex X, pregnancy null", {"patient": {"sex": "X", "age": 30}}, set()),
+    # revision 2: sex X is asked too
+    ("sex X, pregnancy null", {"patient": {"sex": "X", "age": 30}}, {"pregnancy_unknown"}),
+    ("sex X at 11", {"patient": {"sex": "X", "age": 11}}, set()),
+    ("sex X at 12", {"patient": {"sex": "X", "age": 12}}, {"pregnancy_unknown"}),
+    ("sex X at 50", {"patient": {"sex": "X", "age": 50}}, {"pregnancy_unknown"}),
+    ("sex X at 51", {"patient": {"sex": "X", "age": 51}}, set()),
+    ("sex X, not pregnant", {"patient": {"sex": "X", "age": 30, "pregnant": False}}, set()),
+    ("sex X, pregnant", {"patient": {"sex": "X", "age": 30, "pregnant": True}}, {"pregnancy"}),
     # fever, infection, skin lesion
     ("fever", {"fever": True}, {"fever"}),
+    ("fever unknown reads as no", {"fever": None}, set()),
     ("infection", {"current_infection": True}, {"infection"}),
     ("skin lesion", {"skin_lesion_at_site": True}, {"skin_lesion"}),
+    ("neutropenia is no finding before an infiltration", {"neutropenia": True}, set()),
+    *[
+        row
+        for proc in CEMENT
+        for row in (
+            (
+                f"infection before {proc}: no_go",
+                {"procedure": proc, "hemostasis": HEMO_OK, "current_infection": True},
+                {"infection"},
+            ),
+            (
+                f"skin lesion before {proc}: no_go",
+                {"procedure": proc, "hemostasis": HEMO_OK, "skin_lesion_at_site": True},
+                {"skin_lesion"},
+            ),
+            (
+                f"neutropenia before {proc}: review",
+                {"procedure": proc, "hemostasis": HEMO_OK, "neutropenia": True},
+                {"neutropenia"},
+            ),
+            (
+                f"unknowns before {proc}: nothing",
+                {
+                    "procedure": proc,
+                    "hemostasis": HEMO_OK,
+                    "neutropenia": None,
+                    "current_infection": None,
+                    "skin_lesion_at_site": None,
+                },
+                set(),
+            ),
+        )
+    ],
+    (
+        "infection before a bone biopsy stays a review",
+        {"procedure": "bone_biopsy", "hemostasis": HEMO_OK, "current_infection": True},
+        {"infection"},
+    ),
+    # renal_review (revision 2)
+    (
+        "CrCl 14.9 + apixaban stopped long ago: review",
+        {
+            "procedure": HIGH,
+            "hemostasis": HEMO_OK,
+            "patient": {"creatinine_clearance_ml_min": 14.9},
+            "medications": [med("Eliquis", before(days=10))],
+        },
+        {"renal_review"},
+    ),
+    (
+        "CrCl 15 + apixaban: no renal review",
+        {
+            "procedure": HIGH,
+            "hemostasis": HEMO_OK,
+            "patient": {"creatinine_clearance_ml_min": 15},
+            "medications": [med("Eliquis", before(days=10))],
+        },
+        set(),
+    ),
+    (
+        "CrCl unknown + apixaban: the longer interval, no renal review",
+        {
+            "procedure": HIGH,
+            "hemostasis": HEMO_OK,
+            "medications": [med("Eliquis", before(days=10))],
+        },
+        set(),
+    ),
+    (
+        "CrCl 10 + enoxaparin, fondaparinux, edoxaban, Fraxiparine: one review",
+        {
+            "procedure": HIGH,
+            "hemostasis": HEMO_OK,
+            "patient": {"creatinine_clearance_ml_min": 10},
+            "medications": [
+                med("Lovenox", before(days=10)),
+                med("Arixtra", before(days=10)),
+                med("edoxaban", before(days=10)),
+                med("Fraxiparine", before(days=10), "prophylactic"),
+            ],
+        },
+        {"renal_review"},
+    ),
+    (
+        "CrCl 10 + warfarin, heparin, clopidogrel: not renally cleared",
+        {
+            "procedure": HIGH,
+            "hemostasis": HEMO_OK,
+            "patient": {"creatinine_clearance_ml_min": 10},
+            "medications": [
+                med("warfarin", before(days=10)),
+                med("héparine", before(days=10)),
+                med("Calciparine", before(days=10)),
+                med("Plavix", before(days=10)),
+            ],
+        },
+        set(),
+    ),
+    (
+        "CrCl 10 + apixaban before a low-risk procedure: continued, no review",
+        {
+            "patient": {"creatinine_clearance_ml_min": 10},
+            "medications": [med("apixaban", before(hours=2))],
+        },
+        set(),
+    ),
+    (
+        "CrCl 10 + apixaban within the hold: hold and review",
+        {
+            "procedure": HIGH,
+            "hemostasis": HEMO_OK,
+            "patient": {"creatinine_clearance_ml_min": 10},
+            "medications": [med("apixaban", before(hours=71))],
+        },
+        {"medication_hold", "renal_review"},
+    ),
     # allergies
     ("contrast allergy", {"allergies": ["iodinated_contrast"]}, {"allergy_contrast"}),
     ("corticosteroid allergy", {"allergies": ["corticosteroid"]}, {"allergy_corticosteroid"}),
@@ -316,9 +478,18 @@ TABLE: list[tuple[str, dict[str, Any], set[str]]] = [
 def test_finding_table(fields: dict[str, Any], expected: set[str]) -> None:
     result = run(**fields)
     assert codes(result) == expected
-    severities = {FINDING_SPECS[c].severity for c in expected}
+    severities = {_severity(c, fields) for c in expected}
     verdict = "no_go" if "no_go" in severities else "review" if severities else "go"
     assert result.verdict == verdict
+    for f in result.findings:
+        assert f.severity == _severity(f.code, fields)
+
+
+def _severity(code: str, fields: dict[str, Any]) -> str:
+    """The table's severity; infection and skin lesion stop cement and ablation."""
+    if code in ("infection", "skin_lesion") and fields.get("procedure") in CEMENT:
+        return "no_go"
+    return FINDING_SPECS[code].severity
 
 
 def test_every_code_has_a_spec_and_the_documented_severity() -> None:
@@ -327,7 +498,7 @@ def test_every_code_has_a_spec_and_the_documented_severity() -> None:
         "indication_not_validated": "no_go",
         "hemostasis_missing": "no_go",
         "hemostasis_stale": "no_go",
-        "hemostasis_incomplete": "info",
+        "hemostasis_incomplete": "no_go",
         "platelets_low": "no_go",
         "inr_high": "no_go",
         "aptt_high": "review",
@@ -339,6 +510,8 @@ def test_every_code_has_a_spec_and_the_documented_severity() -> None:
         "fever": "no_go",
         "infection": "review",
         "skin_lesion": "review",
+        "neutropenia": "review",
+        "renal_review": "review",
         "allergy_contrast": "review",
         "allergy_corticosteroid": "review",
         "allergy_local_anaesthetic": "review",
@@ -349,14 +522,14 @@ def test_every_code_has_a_spec_and_the_documented_severity() -> None:
     }
     assert {c: s.severity for c, s in FINDING_SPECS.items()} == documented
     for code, spec in FINDING_SPECS.items():
-        assert spec.rule_id and spec.source
+        assert re.fullmatch(r"S\d\d", spec.rule) and spec.source
         assert finding_text(code, "fr") == spec.text_fr != spec.text_en == finding_text(code, "en")
 
 
 def test_every_code_is_reachable_by_the_table() -> None:
     reached = set().union(*(e for _, _, e in TABLE))
     # tested below
-    reached |= {"medication_hold", "medication_continued", "nsaid_no_hold", "hemostasis_incomplete"}
+    reached |= {"medication_hold", "medication_continued", "nsaid_no_hold"}
     assert reached == set(FINDING_SPECS)
 
 
@@ -369,7 +542,18 @@ HOLDS: list[tuple[str, str | None, float | None, float]] = [
     ("acenocoumarol", None, None, 72),
     ("Minisintrom", None, None, 72),
     ("héparine", None, None, 6),
-    ("Calciparine", None, None, 6),
+    ("Héparine Choay", "therapeutic", None, 6),  # IV heparin: the dose does not change it
+    # revision 2: subcutaneous calcium heparin by dose (ASRA 2018), never the IV row
+    ("Calciparine", "prophylactic", None, 6),
+    ("Calciparine", "therapeutic", None, 24),
+    ("Calciparine", None, None, 24),
+    ("héparine calcique", None, 20, 24),
+    ("héparine 5000 UI SC", "prophylactic", None, 6),
+    ("héparine sous-cutanée", None, None, 24),
+    # revision 2: nadroparin in the LMWH row
+    ("Fraxiparine", "prophylactic", None, 12),
+    ("nadroparine", "therapeutic", None, 24),
+    ("FRAXIPARINE 0,6 ml", None, None, 24),
     ("enoxaparin", "prophylactic", None, 12),
     ("Lovenox 4000 UI", "prophylactic", None, 12),
     ("enoxaparin", "therapeutic", None, 24),
@@ -548,9 +732,9 @@ def test_nsaids_are_info_only_whatever_the_procedure() -> None:
 
 
 def test_unknown_drug_is_named() -> None:
-    result = run(medications=[med("Fraxiparine", before(hours=3))])
+    result = run(medications=[med("Orgaran", before(hours=3))])
     assert codes(result) == {"medication_unknown"}
-    assert "Fraxiparine" in result.findings[0].detail("fr")
+    assert "Orgaran" in result.findings[0].detail("fr")
 
 
 # ------------------------------------------------------------------------- order, output
@@ -609,7 +793,11 @@ def test_to_json_shape_and_languages() -> None:
         "code": "hemostasis_missing",
         "severity": "no_go",
         "detail": "Bilan d'hémostase obligatoire et absent (geste à haut risque hémorragique).",
+        "rule": "S03",
+        "source": "SIR 2019, laboratory values; seed 000, Précautions particulières",
     }
+    assert result.findings[0].rule == "S03"  # attributes, for the pages
+    assert result.findings[0].source == fr["findings"][0]["source"]
     assert en["findings"][0]["detail"].startswith("A blood clotting test is required")
     assert fr["earliest_safe_at"] is None
 
@@ -706,9 +894,11 @@ def test_naive_at_is_refused() -> None:
         check(case, at=datetime(2026, 3, 10, 9, 0))
 
 
-@pytest.mark.parametrize("missing", ["platelets_g_l", "inr"])
-def test_incomplete_required_result_is_shown_but_changes_no_verdict(missing: str) -> None:
+@pytest.mark.parametrize(("missing", "named"), [("platelets_g_l", "plaquettes"), ("inr", "INR")])
+def test_incomplete_required_result_is_a_hard_stop(missing: str, named: str) -> None:
+    """Revision 2: an incomplete required result is never go (it was an info finding)."""
     result = run(procedure=HIGH, hemostasis={**HEMO_OK, missing: None})
-    assert result.verdict == "go"
-    incomplete = [f for f in result.findings if f.code == "hemostasis_incomplete"]
-    assert [f.severity for f in incomplete] == ["info"]
+    assert result.verdict == "no_go"
+    (incomplete,) = [f for f in result.findings if f.code == "hemostasis_incomplete"]
+    assert (incomplete.severity, incomplete.rule) == ("no_go", "S05")
+    assert named in incomplete.detail("fr")

@@ -19,12 +19,16 @@ def test_defaults_are_sir_2019() -> None:
         50.0,
         20.0,
     )
-    assert (s.inr_max_high_risk, s.inr_max_low_risk, s.aptt_ratio_max) == (1.5, 2.0, 1.2)
+    # revision 2: low-risk INR limit 3.0 (SIR 2019 "correct to within 2.0-3.0")
+    assert (s.inr_max_high_risk, s.inr_max_low_risk, s.aptt_ratio_max) == (1.5, 3.0, 1.2)
     assert (s.childbearing_age_min, s.childbearing_age_max) == (12, 50)
+    assert s.renal_review_crcl_below == 15.0
     assert dict(s.holds) == {
         "warfarin": HoldRule(120),
         "acenocoumarol": HoldRule(72),
         "heparin": HoldRule(6),
+        "heparin_calcium_prophylactic": HoldRule(6),  # ASRA 2018, revision 2
+        "heparin_calcium_therapeutic": HoldRule(24),
         "lmwh_prophylactic": HoldRule(12),
         "lmwh_therapeutic": HoldRule(24),
         "fondaparinux": HoldRule(72, 120, 50),
@@ -67,6 +71,15 @@ def test_partial_dict_overrides() -> None:
     assert s.inr_max_high_risk == 1.4
     assert s.holds["apixaban"] == HoldRule(72, 96, 50)
     assert s.holds["warfarin"] == HoldRule(120)
+    s = SafetySettings.from_dict(
+        {
+            "renal_review_crcl_below": 20,
+            "holds": {"heparin_calcium_therapeutic": {"hours": 12}},
+        }
+    )
+    assert s.renal_review_crcl_below == 20.0
+    assert s.holds["heparin_calcium_therapeutic"] == HoldRule(12)
+    assert s.holds["heparin_calcium_prophylactic"] == HoldRule(6)
 
 
 @pytest.mark.parametrize(
@@ -84,7 +97,12 @@ def test_partial_dict_overrides() -> None:
         ({"platelets_min_low_risk": 60}, "platelets_min_low_risk"),
         ({"inr_max_high_risk": 0.9}, "inr_max_high_risk"),
         ({"inr_max_low_risk": 5.1}, "inr_max_low_risk"),
-        ({"inr_max_high_risk": 2.5}, "inr_max_high_risk"),
+        ({"inr_max_high_risk": 3.5}, "inr_max_high_risk"),
+        ({"inr_max_high_risk": 2.5, "inr_max_low_risk": 2.0}, "inr_max_high_risk"),
+        ({"renal_review_crcl_below": -1}, "renal_review_crcl_below"),
+        ({"renal_review_crcl_below": 301}, "renal_review_crcl_below"),
+        ({"renal_review_crcl_below": "15"}, "renal_review_crcl_below"),
+        ({"holds": {"heparin calcium": {"hours": 6}}}, "holds.heparin calcium"),
         ({"aptt_ratio_max": 3.5}, "aptt_ratio_max"),
         ({"aptt_ratio_max": True}, "aptt_ratio_max"),
         ({"childbearing_age_min": 121}, "childbearing_age_min"),

@@ -213,6 +213,39 @@ TABLE: list[tuple[str, str, dict[str, Any], str, list[str], bool]] = [
         False,
     ),
     ("R8 otherwise", "peripheral_joint_infiltration", {**L3_FAIL}, "defer", ["R8b"], False),
+    # R8, revision 2: the case-by-case discussion ends with clinicians_confirmed
+    (
+        "R8 acute, confirmed",
+        "peripheral_joint_infiltration",
+        {"acute_arthritis": True, "clinicians_confirmed": True},
+        "maintain",
+        ["R8c"],
+        False,
+    ),
+    (
+        "R8 crystal, not confirmed",
+        "peripheral_joint_infiltration",
+        {"crystal_arthritis": True, "clinicians_confirmed": False},
+        "defer",
+        ["R8d"],
+        False,
+    ),
+    (
+        "R8 confirmed without arthritis",
+        "peripheral_joint_infiltration",
+        {"acute_arthritis": False, "clinicians_confirmed": True},
+        "defer",
+        ["R8b"],
+        False,
+    ),
+    (
+        "R8 arthritis unknown, confirmed",
+        "peripheral_joint_infiltration",
+        {"clinicians_confirmed": True},
+        "defer",
+        ["R8b"],
+        False,
+    ),
 ]
 for _proc in INFILTRATIONS:
     TABLE += [
@@ -241,6 +274,35 @@ for _proc in INFILTRATIONS:
             ["R2b"],
             False,
         ),
+        # revision 2: the case-by-case discussion ends with clinicians_confirmed
+        (
+            f"R2 {_proc} pain + failed, confirmed",
+            _proc,
+            {**L3_FAIL, "clinicians_confirmed": True},
+            "maintain",
+            ["R2c"],
+            False,
+        ),
+        (
+            f"R2 {_proc} pain + not tolerated, not confirmed",
+            _proc,
+            {
+                "severe_pain": True,
+                "level3_analgesics": "not_tolerated",
+                "clinicians_confirmed": False,
+            },
+            "defer",
+            ["R2d"],
+            False,
+        ),
+        (
+            f"R2 {_proc} confirmed but L3 effective",
+            _proc,
+            {"severe_pain": True, "level3_analgesics": "effective", "clinicians_confirmed": True},
+            "defer",
+            ["R2b"],
+            False,
+        ),
     ]
 
 
@@ -257,7 +319,9 @@ def test_policy_table(
     assert list(result.rules) == rules
     assert result.group_lesions is group
     expected_review = {"defer": "2026-04-07", "contraindicated": "2026-03-24"}.get(decision)
-    assert result.to_json() == {
+    got = result.to_json()
+    assert got.pop("missing_inputs") == list(result.missing_inputs)  # see test_rules_missing
+    assert got == {
         "id": "t-1",
         "decision": decision,
         "rules": rules,

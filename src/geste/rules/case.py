@@ -24,10 +24,12 @@ from .values import (
     opt_bool,
     parse_date,
     parse_datetime,
+    text_of,
 )
 
 __all__ = [
     "ALLERGIES",
+    "CLINICAL_BOOLS",
     "LEVEL3_ANALGESICS",
     "PROCEDURES",
     "REGIONS",
@@ -42,6 +44,7 @@ __all__ = [
     "parse_case",
     "parse_date",
     "parse_datetime",
+    "text_of",
 ]
 
 PROCEDURES: tuple[str, ...] = (
@@ -110,21 +113,23 @@ class Case:
     region: str = ""
     scheduled_at: datetime | None = None
     indication_validated: bool = False
-    severe_pain: bool = False
+    # Clinical inputs: None = unknown (never read as "no" here; decisions read it as False,
+    # or not_tried for level3_analgesics, and triage lists it in missing_inputs).
+    severe_pain: bool | None = None
     pain_nrs: int | None = None
-    level3_analgesics: str = "not_tried"
-    fever: bool = False
-    respiratory_signs: bool = False
-    neutropenia: bool = False
-    current_infection: bool = False
-    skin_lesion_at_site: bool = False
-    acute_arthritis: bool = False
-    crystal_arthritis: bool = False
-    threatening_lesion: bool = False
-    local_tumor_control_needed: bool = False
-    bedrest_decline_risk: bool = False
-    urgent_diagnosis_needed: bool = False
-    intrathecal_chemotherapy: bool = False
+    level3_analgesics: str | None = None
+    fever: bool | None = None
+    respiratory_signs: bool | None = None
+    neutropenia: bool | None = None
+    current_infection: bool | None = None
+    skin_lesion_at_site: bool | None = None
+    acute_arthritis: bool | None = None
+    crystal_arthritis: bool | None = None
+    threatening_lesion: bool | None = None
+    local_tumor_control_needed: bool | None = None
+    bedrest_decline_risk: bool | None = None
+    urgent_diagnosis_needed: bool | None = None
+    intrathecal_chemotherapy: bool | None = None
     clinicians_confirmed: bool | None = None
     lesion_count: int = 1
     allergies: tuple[str, ...] = ()
@@ -142,8 +147,8 @@ class Case:
             raise CaseError("region", enum_message(REGIONS, nullable=False))
 
 
-_CASE_BOOLS: tuple[str, ...] = (
-    "indication_validated",
+# Clinical inputs that may be unknown (true, false or null), in the schema's order.
+CLINICAL_BOOLS: tuple[str, ...] = (
     "severe_pain",
     "fever",
     "respiratory_signs",
@@ -158,6 +163,7 @@ _CASE_BOOLS: tuple[str, ...] = (
     "urgent_diagnosis_needed",
     "intrathecal_chemotherapy",
 )
+_CASE_BOOLS: tuple[str, ...] = ("indication_validated", *CLINICAL_BOOLS)
 _CASE_FIELDS = frozenset(
     (
         "id",
@@ -230,9 +236,7 @@ def _parse_medication(m: object, i: int) -> Medication:
         raise CaseError(f"medications[{i}].drug", "required field missing")
     if "last_dose_at" not in m:
         raise CaseError(f"medications[{i}].last_dose_at", "required field missing")
-    drug = m["drug"]
-    if type(drug) is not str or not 1 <= len(drug) <= 80:
-        raise CaseError(f"medications[{i}].drug", "must be a string of 1 to 80 characters")
+    drug = text_of(m["drug"], f"medications[{i}].drug", 80)
     last = parse_datetime(m["last_dose_at"], f"medications[{i}].last_dose_at")
     dose = m.get("dose")
     if dose is not None and (type(dose) is not str or dose not in _DOSE_SET):
@@ -278,9 +282,7 @@ def _parse_allergies(v: object) -> tuple[str, ...]:
 
 
 def _id(v: object) -> str:
-    if type(v) is not str or not 1 <= len(v) <= 64:
-        raise CaseError("id", "must be a string of 1 to 64 characters")
-    return v
+    return text_of(v, "id", 64)
 
 
 def _nullable_bool(field: str) -> Callable[[object], bool | None]:
@@ -296,7 +298,17 @@ def _pain(v: object) -> int | None:
     return None if v is None else int_in(v, "pain_nrs", 0, 10, nullable=True)
 
 
+def _level3(v: object) -> str | None:
+    if v is None or (type(v) is str and v in _L3_SET):
+        return v
+    raise CaseError("level3_analgesics", enum_message(LEVEL3_ANALGESICS, nullable=True))
+
+
 def _bool_marker(v: object) -> bool:  # pragma: no cover - handled inline in parse_case
+    raise NotImplementedError
+
+
+def _nullable_bool_marker(v: object) -> bool:  # pragma: no cover - handled inline
     raise NotImplementedError
 
 
@@ -308,13 +320,14 @@ _HANDLERS: dict[str, Callable[[Any], Any]] = {
     "scheduled_at": lambda v: parse_datetime(v, "scheduled_at"),
     "patient": _parse_patient,
     "pain_nrs": _pain,
-    "level3_analgesics": lambda v: enum_of(v, "level3_analgesics", _L3_SET, LEVEL3_ANALGESICS),
+    "level3_analgesics": _level3,
     "clinicians_confirmed": _nullable_bool("clinicians_confirmed"),
     "lesion_count": lambda v: int_in(v, "lesion_count", 1, 50),
     "allergies": _parse_allergies,
     "medications": _parse_medications,
     "hemostasis": _parse_hemostasis,
-    **dict.fromkeys(_CASE_BOOLS, _bool_marker),
+    "indication_validated": _bool_marker,
+    **dict.fromkeys(CLINICAL_BOOLS, _nullable_bool_marker),
 }
 _CASE_DEFAULTS: dict[str, Any] = {
     f.name: f.default for f in fields(Case) if f.default is not MISSING
@@ -339,7 +352,11 @@ def parse_case(obj: object) -> Case:
         handler = handlers.get(key)
         if handler is None:
             raise CaseError(str(key), "unknown field")
-        if handler is _bool_marker:
+        if handler is _nullable_bool_marker:
+            if v is not True and v is not False and v is not None:
+                raise CaseError(key, "must be true, false or null")
+            values[key] = v
+        elif handler is _bool_marker:
             if v is not True and v is not False:
                 raise CaseError(key, "must be true or false")
             values[key] = v

@@ -5,23 +5,29 @@ imports only the standard library and ``geste.rules``. Also runnable as
 ``python -m geste.rules.cli check|triage ...``.
 
 Input: a JSON array of cases (first non-blank character ``[``) or JSON Lines; ``-`` = stdin.
-Every case is validated before anything is written: on bad input, exit status 2, nothing on
-stdout, one line on stderr naming the case (line number for JSON Lines, index for an array,
-and the id when known) and the field. Output: one compact JSON object per case, same order.
+Every case is validated before anything is written: on bad input (the contract's list: not
+JSON, a wrong type, an unknown field or procedure, a missing required field, a datetime without
+offset or outside 1900-2100, a duplicate key, a duplicate case id in one file, nesting deeper
+than 32 levels), exit status 2, nothing on stdout, one line on stderr naming the case (line
+number for JSON Lines, index for an array, and the id when known) and the field; never a
+traceback. Output: one compact JSON object per case, same order.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
+import os
 import sys
 from datetime import UTC, date, datetime
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from .case import Case, CaseError, parse_case, parse_date, parse_datetime
+from .case import Case, CaseError, parse_case, parse_date, parse_datetime, text_of
 from .explain import PARIS
+from .jsonin import MAX_DEPTH, JsonInputError, deep_path, loads
 
 if TYPE_CHECKING:
     from .safety import CheckResult
@@ -55,19 +61,12 @@ class _Parser(argparse.ArgumentParser):
         raise _Exit(status)
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-# NaN and Infinity are not JSON (Python's parser accepts them by default).
-_decode = json.JSONDecoder(parse_constant=_refuse_constant).decode
-
-
 def check_line(result: CheckResult, lang: str) -> str:
     """``json.dumps(result.to_json(lang), ensure_ascii=False, separators=(",", ":"))``,
     written by hand (three times faster). Codes, severities and verdicts are plain ASCII."""
     findings = ",".join(
-        f'{{"code":"{f.code}","severity":"{f.severity}","detail":{_str(f.detail(lang))}}}'
+        f'{{"code":"{f.code}","severity":"{f.severity}","detail":{_str(f.detail(lang))},'
+        f'"rule":"{f.rule}","source":{_str(f.source)}}}'
         for f in result.findings
     )
     e = result.earliest_safe_at
@@ -83,9 +82,10 @@ def triage_line(result: TriageResult) -> str:
     rules = ",".join(_str(r) for r in result.rules)
     review = "null" if result.review_on is None else f'"{result.review_on.isoformat()}"'
     group = "true" if result.group_lesions else "false"
+    missing = ",".join(f'"{m}"' for m in result.missing_inputs)  # field names: ASCII
     return (
         f'{{"id":{_str(result.id)},"decision":"{result.decision}","rules":[{rules}],'
-        f'"review_on":{review},"group_lesions":{group}}}'
+        f'"review_on":{review},"group_lesions":{group},"missing_inputs":[{missing}]}}'
     )
 
 
@@ -106,17 +106,21 @@ def _read_text(path: str) -> str:
         raise _Fail(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
-def _json_error(exc: ValueError, line_offset: int = 0) -> str:
-    if isinstance(exc, json.JSONDecodeError):
-        return f"line {exc.lineno + line_offset}: not valid JSON: {exc.msg} (column {exc.colno})"
-    return f"line {1 + line_offset}: not valid JSON: {exc}"
+def _json_fail(exc: JsonInputError, line_offset: int = 0) -> _Fail:
+    place = f"line {exc.line + line_offset}"
+    if exc.index is not None:
+        place += f" (index {exc.index})"
+    field = f"{exc.field}: " if exc.field else ""
+    return _Fail(f"{place}: {field}{exc.message}")
 
 
 def _where(place: str, obj: object) -> str:
     if isinstance(obj, dict):
-        cid = obj.get("id")
-        if type(cid) is str and 1 <= len(cid) <= 64:
-            return f"{place} (id {json.dumps(cid, ensure_ascii=False)})"
+        try:  # only an id the schema accepts is echoed (never a lone surrogate)
+            cid = text_of(obj.get("id"), "id", 64)
+        except CaseError:
+            return place
+        return f"{place} (id {json.dumps(cid, ensure_ascii=False)})"
     return place
 
 
@@ -127,9 +131,9 @@ def read_cases(path: str) -> list[Case]:
     items: list[tuple[str, object]] = []
     if text.lstrip().startswith("["):
         try:
-            array = _decode(text)
-        except ValueError as exc:
-            raise _Fail(_json_error(exc)) from None
+            array = loads(text, array=True)
+        except JsonInputError as exc:
+            raise _json_fail(exc) from None
         if not isinstance(array, list):  # pragma: no cover - starts with "["
             raise _Fail("line 1: a case file is a JSON array or JSON Lines")
         items = [(f"index {i}", obj) for i, obj in enumerate(array)]
@@ -138,9 +142,9 @@ def read_cases(path: str) -> list[Case]:
             if not line.strip():
                 continue
             try:
-                obj = _decode(line)
-            except ValueError as exc:
-                raise _Fail(_json_error(exc, n - 1)) from None
+                obj = loads(line)
+            except JsonInputError as exc:
+                raise _json_fail(exc, n - 1) from None
             items.append((f"line {n}", obj))
     cases: list[Case] = []
     append = cases.append
@@ -148,7 +152,20 @@ def read_cases(path: str) -> list[Case]:
         try:
             append(parse_case(obj))
         except CaseError as exc:
+            deep = deep_path(obj)  # a valid case is never deep: name that problem first
+            if deep is not None:
+                msg = f"{deep}: nesting deeper than {MAX_DEPTH} levels"
+                raise _Fail(f"{_where(place, obj)}: {msg}") from None
             raise _Fail(f"{_where(place, obj)}: {exc.field}: {exc.message}") from None
+    if len(cases) > 1:
+        seen: dict[str, int] = {}
+        for i, case in enumerate(cases):
+            first = seen.setdefault(case.id, i)
+            if first != i:
+                place, obj = items[i]
+                raise _Fail(
+                    f"{_where(place, obj)}: id: duplicate case id (first at {items[first][0]})"
+                )
     return cases
 
 
@@ -174,6 +191,11 @@ def _run(prog: str, argv: list[str], body: Any) -> int:
     except _Fail as exc:
         sys.stderr.write(f"{prog}: {exc}\n")
         return 2
+    except BrokenPipeError:  # the reader went away (| head): not an error of ours to report
+        # Python flushes stdout again at exit: point it at nothing, or a second error prints.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until exit
+        return 1
     return 0
 
 

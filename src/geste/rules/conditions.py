@@ -7,6 +7,11 @@ Python closures (no interpretation per case)::
 NAME is a case field (``severe_pain``, ``level3_analgesics``, ``patient.age``, ...); VALUE is
 type-checked against the field (``null`` only for nullable fields; ``gt``... only for numbers;
 a null field value never satisfies ``gt``/``ge``/``lt``/``le``).
+
+Clinical inputs (``severe_pain``, ``fever``... and ``level3_analgesics``) may be unknown in a
+case; a condition reads an unknown one as ``false`` (``not_tried``), as the domain says, so it
+cannot test for ``null``. ``clinicians_confirmed`` and ``patient.pregnant`` are tri-state: null
+is a value of its own ("not yet answered").
 """
 
 from __future__ import annotations
@@ -19,7 +24,15 @@ from typing import Any
 
 from .case import ALLERGIES, LEVEL3_ANALGESICS, PROCEDURES, REGIONS, SEXES, Case
 
-__all__ = ["CONDITION_FIELDS", "OPERATORS", "PolicyError", "Predicate", "compile_condition"]
+__all__ = [
+    "CONDITION_FIELDS",
+    "OPERATORS",
+    "PolicyError",
+    "Predicate",
+    "compile_condition",
+    "condition_fields",
+    "unknown_reading",
+]
 
 Predicate = Callable[[Case], bool]
 
@@ -37,14 +50,19 @@ class PolicyError(ValueError):
         return self.field
 
 
+_KNOWN = object()  # unknown_as of a field that is never unknown, or whose null is a value
+
+
 @dataclass(frozen=True, slots=True)
 class _FieldType:
     kind: str  # bool | int | number | enum
     nullable: bool = False
     values: tuple[str, ...] = ()
+    unknown_as: object = _KNOWN  # what a condition reads for an unknown (null) input
 
 
 _BOOL = _FieldType("bool")
+_CLINICAL = _FieldType("bool", unknown_as=False)
 CONDITION_FIELDS: Mapping[str, _FieldType] = MappingProxyType(
     {
         "procedure": _FieldType("enum", values=PROCEDURES),
@@ -54,21 +72,21 @@ CONDITION_FIELDS: Mapping[str, _FieldType] = MappingProxyType(
         "patient.pregnant": _FieldType("bool", nullable=True),
         "patient.creatinine_clearance_ml_min": _FieldType("number", nullable=True),
         "indication_validated": _BOOL,
-        "severe_pain": _BOOL,
+        "severe_pain": _CLINICAL,
         "pain_nrs": _FieldType("int", nullable=True),
-        "level3_analgesics": _FieldType("enum", values=LEVEL3_ANALGESICS),
-        "fever": _BOOL,
-        "respiratory_signs": _BOOL,
-        "neutropenia": _BOOL,
-        "current_infection": _BOOL,
-        "skin_lesion_at_site": _BOOL,
-        "acute_arthritis": _BOOL,
-        "crystal_arthritis": _BOOL,
-        "threatening_lesion": _BOOL,
-        "local_tumor_control_needed": _BOOL,
-        "bedrest_decline_risk": _BOOL,
-        "urgent_diagnosis_needed": _BOOL,
-        "intrathecal_chemotherapy": _BOOL,
+        "level3_analgesics": _FieldType("enum", values=LEVEL3_ANALGESICS, unknown_as="not_tried"),
+        "fever": _CLINICAL,
+        "respiratory_signs": _CLINICAL,
+        "neutropenia": _CLINICAL,
+        "current_infection": _CLINICAL,
+        "skin_lesion_at_site": _CLINICAL,
+        "acute_arthritis": _CLINICAL,
+        "crystal_arthritis": _CLINICAL,
+        "threatening_lesion": _CLINICAL,
+        "local_tumor_control_needed": _CLINICAL,
+        "bedrest_decline_risk": _CLINICAL,
+        "urgent_diagnosis_needed": _CLINICAL,
+        "intrathecal_chemotherapy": _CLINICAL,
         "clinicians_confirmed": _FieldType("bool", nullable=True),
         "lesion_count": _FieldType("int"),
     }
@@ -100,6 +118,13 @@ def _check_value(ft: _FieldType, v: object, place: str) -> None:
         raise PolicyError(place, f"must be {expected}" + (" or null" if ft.nullable else ""))
 
 
+def _check_list(ft: _FieldType, value: object, place: str) -> None:
+    if not isinstance(value, list) or not value:
+        raise PolicyError(place, "must be a non-empty list")
+    for i, item in enumerate(value):
+        _check_value(ft, item, f"{place}[{i}]")
+
+
 def _compile_field(node: dict[str, Any], place: str) -> Predicate:
     name = node["field"]
     if type(name) is not str or name not in CONDITION_FIELDS:
@@ -118,12 +143,24 @@ def _compile_field(node: dict[str, Any], place: str) -> Predicate:
     op = ops[0]
     value = node[op]
     vplace = f"{place}.{op}"
-    get = attrgetter(name)
+    raw = attrgetter(name)
+    get: Callable[[Any], Any] = raw
+    if ft.unknown_as is not _KNOWN:
+        unknown_as = ft.unknown_as
+        if op == "eq" and value is True:
+            return lambda c: raw(c) is True  # an unknown reads as false: not true
+        if op == "in" and isinstance(value, list) and unknown_as not in value:
+            # null is never in a valid list here, so the unknown is excluded as its reading is
+            _check_list(ft, value, vplace)
+            members = frozenset(value)
+            return lambda c: raw(c) in members
+
+        def get(c: Any) -> Any:
+            v = raw(c)
+            return unknown_as if v is None else v
+
     if op in ("in", "not_in"):
-        if not isinstance(value, list) or not value:
-            raise PolicyError(vplace, "must be a non-empty list")
-        for i, item in enumerate(value):
-            _check_value(ft, item, f"{vplace}[{i}]")
+        _check_list(ft, value, vplace)
         if ft.kind == "bool":
             # True == 1 for Python sets: compare identities for booleans and null.
             items = tuple(value)
@@ -192,3 +229,29 @@ def compile_condition(node: object, place: str) -> Predicate:
         return _compile_field(node, place)
     first = next(iter(node))
     raise PolicyError(f"{place}.{first}", "unknown key (expected all, any, not or field)")
+
+
+def condition_fields(node: object) -> set[str]:
+    """The case fields a (valid) condition reads."""
+    if isinstance(node, dict):
+        if "field" in node:
+            return {node["field"]}
+        out: set[str] = set()
+        for key in ("all", "any"):
+            for sub in node.get(key, ()):
+                out |= condition_fields(sub)
+        if "not" in node:
+            out |= condition_fields(node["not"])
+        return out
+    return set()
+
+
+def unknown_reading(name: str) -> tuple[bool, tuple[object, ...]]:
+    """Whether a condition field is a clinical input that may be unknown, and its possible
+    values (tried one by one to find the missing inputs of a decision)."""
+    ft = CONDITION_FIELDS[name]
+    if ft.unknown_as is _KNOWN:
+        return False, ()
+    if ft.kind == "bool":
+        return True, (False, True)
+    return True, ft.values

@@ -43,11 +43,12 @@ def _names(items: tuple[tuple[str, str | None], ...], lang: str) -> str:
     return ", ".join(drug_label(n, i, lang) for n, i in items)
 
 
-def render_detail(code: str, lang: str, args: tuple[object, ...]) -> str:
-    """The human detail of one finding: its text, then the facts that triggered it."""
-    spec = FINDING_SPECS[code]
-    fr = lang != "en"
-    text = spec.text_fr if fr else spec.text_en
+def render_detail(code: str, lang: str, args: tuple[object, ...], text: str | None = None) -> str:
+    """The human detail of one finding: its text (default: the table's), then the facts
+    that triggered it."""
+    if text is None:
+        spec = FINDING_SPECS[code]
+        text = spec.text_fr if lang != "en" else spec.text_en
     if not args:
         return text
     extra = _EXTRA[code](lang, args)
@@ -159,6 +160,15 @@ def _x_unknown(lang: str, args: tuple[object, ...]) -> str:
     return " ".join(parts)
 
 
+def _x_renal(lang: str, args: tuple[object, ...]) -> str:
+    items, crcl = args
+    assert isinstance(items, tuple) and isinstance(crcl, float | int)
+    names = _names(items, lang)
+    if lang != "en":
+        return f"Clairance {_num(crcl, lang)} mL/min ; médicament(s) : {names}."
+    return f"Clearance {_num(crcl, lang)} mL/min; drug(s): {names}."
+
+
 _EXTRA = {
     "procedure_not_performed": _x_procedure,
     "hemostasis_missing": _x_missing,
@@ -172,4 +182,5 @@ _EXTRA = {
     "medication_unknown": _x_unknown,
     "medication_continued": _x_names,
     "nsaid_no_hold": _x_names,
+    "renal_review": _x_renal,
 }

@@ -6,8 +6,11 @@ dosage and galenic form removed): a name we do not know returns ``None`` and the
 ``medication_unknown`` (never a guess on a first word: "héparine de bas poids moléculaire"
 must not be read as unfractionated heparin, whose hold is shorter).
 
-Nadroparin (Fraxiparine) and other drugs absent from the SIR table of
-``docs/domain/safety-check.md`` are deliberately unknown: a radiologist reviews them.
+Revision 2 of the table: nadroparin (Fraxiparine) joins the low-molecular-weight heparins, and
+subcutaneous calcium heparin (Calciparine, "héparine calcique") has its own INN key,
+``heparin calcium``, held by dose: it is never read as the intravenous heparin row. A heparin
+written with a subcutaneous route ("héparine 5000 UI SC") is read as that subcutaneous row too.
+Drugs absent from the table are deliberately unknown: a radiologist reviews them.
 """
 
 from __future__ import annotations
@@ -33,9 +36,11 @@ INN_CLASS: Mapping[str, str] = MappingProxyType(
         "acenocoumarol": "vka",
         "fluindione": "vka",
         "heparin": "heparin",
+        "heparin calcium": "heparin",  # unfractionated, subcutaneous: its own hold by dose
         "enoxaparin": "lmwh",
         "dalteparin": "lmwh",
         "tinzaparin": "lmwh",
+        "nadroparin": "lmwh",
         "fondaparinux": "fondaparinux",
         "apixaban": "doac",
         "rivaroxaban": "doac",
@@ -59,9 +64,11 @@ INN_LABELS_FR: Mapping[str, str] = MappingProxyType(
         "acenocoumarol": "acénocoumarol",
         "fluindione": "fluindione",
         "heparin": "héparine non fractionnée",
+        "heparin calcium": "héparine calcique",
         "enoxaparin": "énoxaparine",
         "dalteparin": "daltéparine",
         "tinzaparin": "tinzaparine",
+        "nadroparin": "nadroparine",
         "fondaparinux": "fondaparinux",
         "apixaban": "apixaban",
         "rivaroxaban": "rivaroxaban",
@@ -83,10 +90,12 @@ _BRANDS: dict[str, tuple[str, ...]] = {
     "warfarin": ("Coumadine", "Coumadin"),
     "acenocoumarol": ("Sintrom", "Minisintrom"),
     "fluindione": ("Préviscan",),
-    "heparin": ("Calciparine", "Héparine Choay", "Héparine sodique", "Héparine calcique"),
+    "heparin": ("Héparine Choay", "Héparine sodique"),
+    "heparin calcium": ("Calciparine",),
     "enoxaparin": ("Lovenox", "Inhixa"),
     "dalteparin": ("Fragmine",),
     "tinzaparin": ("Innohep",),
+    "nadroparin": ("Fraxiparine", "Fraxodi"),
     "fondaparinux": ("Arixtra",),
     "apixaban": ("Eliquis",),
     "rivaroxaban": ("Xarelto",),
@@ -119,11 +128,19 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "héparine non fractionnée",
         "HNF",
         "unfractionated heparin",
+        "héparine sodique",
+    ),
+    "heparin calcium": (
         "héparine calcique",
+        "calcium heparin",
+        "héparine calcique sous-cutanée",
+        "héparine sous-cutanée",
+        "subcutaneous heparin",
     ),
     "enoxaparin": ("énoxaparine", "énoxaparine sodique", "enoxaparin sodium"),
     "dalteparin": ("daltéparine", "daltéparine sodique", "dalteparin sodium"),
     "tinzaparin": ("tinzaparine", "tinzaparine sodique", "tinzaparin sodium"),
+    "nadroparin": ("nadroparine", "nadroparine calcique", "nadroparin calcium"),
     "fondaparinux": ("fondaparinux sodique", "fondaparinux sodium"),
     "dabigatran": ("dabigatran étexilate", "dabigatran etexilate"),
     "edoxaban": ("édoxaban",),
@@ -252,6 +269,11 @@ _CACHE: dict[str, str | None] = {}
 _CACHE_MAX = 20_000
 
 
+# A route written beside a heparin: subcutaneous, hence the subcutaneous row (never the IV one).
+_SUBCUTANEOUS = frozenset(("sc", "s/c", "sous-cutanee", "sous-cutane", "subcutaneous"))
+_ROUTE_WORD = re.compile(r"[^\s\d.,;:()\[\]+]+")
+
+
 def normalise_drug(name: str) -> str | None:
     """The INN (lower case, English) of a drug name or brand, or ``None`` if unknown."""
     try:
@@ -264,6 +286,8 @@ def normalise_drug(name: str) -> str | None:
         stripped = _strip_dosage(text)
         if stripped:
             inn = _LOOKUP.get(stripped)
+    if inn == "heparin" and not _SUBCUTANEOUS.isdisjoint(_ROUTE_WORD.findall(text)):
+        inn = "heparin calcium"
     if len(_CACHE) >= _CACHE_MAX:  # free text from many patients: keep memory bounded
         _CACHE.clear()
     _CACHE[name] = inn

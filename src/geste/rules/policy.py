@@ -30,7 +30,14 @@ from types import MappingProxyType
 from typing import Any
 
 from .case import PROCEDURES, Case
-from .conditions import CONDITION_FIELDS, PolicyError, Predicate, compile_condition
+from .conditions import (
+    CONDITION_FIELDS,
+    PolicyError,
+    Predicate,
+    compile_condition,
+    condition_fields,
+    unknown_reading,
+)
 
 __all__ = [
     "CONDITION_FIELDS",
@@ -104,6 +111,16 @@ class Policy:
     # procedure -> (decision steps in order, effect rules in order)
     plan: Mapping[str, tuple[tuple[_Step, ...], tuple[PolicyRule, ...]]] = field(
         compare=False, repr=False
+    )
+    # procedure -> the fields its decision rules read (schema order), and among them the
+    # clinical inputs that may be unknown, with the values to try (missing_inputs)
+    reads: Mapping[str, tuple[str, ...]] = field(compare=False, repr=False, default_factory=dict)
+    inputs: Mapping[str, tuple[tuple[str, tuple[object, ...]], ...]] = field(
+        compare=False, repr=False, default_factory=dict
+    )
+    # missing_inputs already found, by procedure and values read (filled by triage.py)
+    memo: dict[tuple[Any, ...], tuple[str, ...]] = field(
+        compare=False, repr=False, default_factory=dict
     )
 
     def rule(self, rule_id: str) -> PolicyRule:
@@ -262,6 +279,8 @@ def parse_policy(obj: object) -> Policy:
     }
     order = sorted(range(len(rules)), key=lambda i: (rules[i].priority, i))
     plan: dict[str, tuple[tuple[_Step, ...], tuple[PolicyRule, ...]]] = {}
+    reads: dict[str, tuple[str, ...]] = {}
+    inputs: dict[str, tuple[tuple[str, tuple[object, ...]], ...]] = {}
     for proc in PROCEDURES:
         steps: list[_Step] = []
         effects: list[PolicyRule] = []
@@ -290,6 +309,15 @@ def parse_policy(obj: object) -> Policy:
                 "(every case must end with a decision)",
             )
         plan[proc] = (tuple(steps), tuple(effects))
+        read: set[str] = set()
+        for i in order:
+            r = rules[i]
+            if proc in r.procedures and r.decision is not None:
+                read |= condition_fields(r.when)
+        reads[proc] = tuple(f for f in CONDITION_FIELDS if f in read)
+        inputs[proc] = tuple(
+            (f, values) for f in reads[proc] for unknown, values in (unknown_reading(f),) if unknown
+        )
     return Policy(
         pid,
         version,
@@ -300,6 +328,8 @@ def parse_policy(obj: object) -> Policy:
         MappingProxyType(dict(params)),
         tuple(rules),
         MappingProxyType(plan),
+        MappingProxyType(reads),
+        MappingProxyType(inputs),
     )
 
 

@@ -10,8 +10,9 @@ Decisions taken where the domain document is silent (also listed in the project 
 2. ``earliest_safe_at`` is given only when ``medication_hold`` fires: the latest
    (last dose + interval) over all held drugs (an aware UTC datetime; ``to_json`` writes it
    in Europe/Paris).
-3. Unknown creatinine clearance takes the longer interval. Enoxaparin, dalteparin and
-   tinzaparin with ``dose`` null count as therapeutic (the longer interval).
+3. Unknown creatinine clearance takes the longer interval. Low-molecular-weight heparins
+   (enoxaparin, dalteparin, tinzaparin, nadroparin) and subcutaneous calcium heparin with
+   ``dose`` null count as therapeutic (the longer interval).
 4. A vitamin K antagonist (warfarin, acenocoumarol, fluindione) makes a hemostasis result
    required for ANY procedure; that result must be sampled on the procedure day or the day
    before (Europe/Paris calendar dates); its INR threshold is the one of the procedure's risk
@@ -21,10 +22,9 @@ Decisions taken where the domain document is silent (also listed in the project 
    result is required.
 6. A required result is stale when sampled after ``scheduled_at`` or more than
    ``hemostasis_max_age_days`` x 24 h before it (exactly 30 days is still valid).
-7. A required, not stale result with ``platelets_g_l`` or ``inr`` null gives
-   ``hemostasis_incomplete`` as an ``info`` finding: shown on the time-out page so that the
-   radiologist reads the lab sheet, but it changes no verdict (the domain's finding table is
-   closed: a code it does not list must not turn a ``go`` into a ``review``). aPTT is
+7. A required result without a value it must have (platelets and INR before a high-risk
+   procedure, INR for a vitamin K antagonist) gives ``hemostasis_incomplete`` (no_go,
+   revision 2), stale or not: the new sample must carry the missing value too. aPTT is
    optional (its own finding is only a review).
 8. Fluindione before a high-risk procedure: ``medication_unknown`` (not in SIR) plus the INR
    rules of decision 4.
@@ -32,22 +32,40 @@ Decisions taken where the domain document is silent (also listed in the project 
    continued: one ``medication_continued`` info naming them. NSAIDs, whatever the procedure:
    one ``nsaid_no_hold`` info. An unrecognised drug: ``medication_unknown`` for any procedure.
 10. One finding per code: drugs sharing a code are named together in its detail.
-11. ``pregnancy_unknown`` only for sex F, ``childbearing_age_min <= age <= max`` (inclusive)
-    and ``pregnant`` null; ``pregnancy`` whenever ``pregnant`` is true.
+11. ``pregnancy_unknown`` only for sex F or X, ``childbearing_age_min <= age <= max``
+    (inclusive) and ``pregnant`` null; ``pregnancy`` whenever ``pregnant`` is true.
 12. Allergy findings follow the order of the table, not the declaration order.
+13. ``renal_review`` needs a KNOWN creatinine clearance below the setting (15 mL/min): an
+    unknown one already takes the longer interval. It names every renally cleared
+    anticoagulant declared, held or not (the radiologist decides); ``medication_hold`` and
+    ``earliest_safe_at`` still use the longer interval of each drug's row.
+14. Infection and skin lesion are ``no_go`` before vertebroplasty (benign or tumoral) and
+    tumour ablation, a review otherwise; neutropenia is a review before those three only.
+15. A clinical input that is unknown (null) is read as false here: ``pregnancy_unknown``
+    is the only finding an unknown input raises.
+
+Every finding carries its stable ``rule`` id and short ``source`` from the rule table
+``safety_rules.json`` (loaded by ``explain.py``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from .case import ALLERGIES, PROCEDURES, Case, Medication
+from .compiled import DEFAULT_COMPILED, Compiled, compiled, elapsed
 from .details import render_detail
 from .drugs import INN_CLASS, normalise_drug
-from .explain import FINDING_SPECS, PARIS, FindingSpec
-from .settings import DEFAULT, DEFAULT_HOLDS, SafetySettings
+from .explain import (
+    CEMENT_OR_ABLATION,
+    FINDING_SPECS,
+    HEPARIN_CALCIUM_SOURCE,
+    PARIS,
+    STOP_BEFORE_CEMENT,
+    FindingSpec,
+)
+from .settings import DEFAULT, SafetySettings
 
 __all__ = ["CheckResult", "Finding", "bleeding_risk", "check", "is_high_risk"]
 
@@ -58,14 +76,16 @@ class Finding(NamedTuple):
 
     code: str
     severity: str  # no_go | review | info
-    rule_id: str
-    source: str
+    rule: str  # stable rule id of the table (safety_rules.json), e.g. "S05"
+    source: str  # short citation, e.g. "SIR 2019, hold intervals"
     text_fr: str
     text_en: str
     args: tuple[Any, ...] = ()  # the facts behind the detail (drugs, values, dates)
 
     def detail(self, lang: str = "fr") -> str:
-        return render_detail(self.code, lang, self.args)
+        return render_detail(
+            self.code, lang, self.args, self.text_en if lang == "en" else self.text_fr
+        )
 
 
 class CheckResult(NamedTuple):
@@ -86,7 +106,13 @@ class CheckResult(NamedTuple):
             "verdict": self.verdict,
             "bleeding_risk": self.bleeding_risk,
             "findings": [
-                {"code": f.code, "severity": f.severity, "detail": f.detail(lang)}
+                {
+                    "code": f.code,
+                    "severity": f.severity,
+                    "detail": f.detail(lang),
+                    "rule": f.rule,
+                    "source": f.source,
+                }
                 for f in self.findings
             ],
             "earliest_safe_at": None if e is None else e.astimezone(PARIS).isoformat(),
@@ -133,7 +159,7 @@ _new = tuple.__new__  # builds a NamedTuple without its Python-level __new__
 
 
 def _spec_fields(spec: FindingSpec) -> tuple[str, str, str, str, str, str]:
-    return (spec.code, spec.severity, spec.rule_id, spec.source, spec.text_fr, spec.text_en)
+    return (spec.code, spec.severity, spec.rule, spec.source, spec.text_fr, spec.text_en)
 
 
 _PREFIX = {code: _spec_fields(spec) for code, spec in FINDING_SPECS.items()}
@@ -151,6 +177,9 @@ _F_PREGNANCY_UNKNOWN = _F["pregnancy_unknown"]
 _F_FEVER = _F["fever"]
 _F_INFECTION = _F["infection"]
 _F_SKIN = _F["skin_lesion"]
+_F_INFECTION_STOP: Finding = _new(Finding, (*_spec_fields(STOP_BEFORE_CEMENT["infection"]), ()))
+_F_SKIN_STOP: Finding = _new(Finding, (*_spec_fields(STOP_BEFORE_CEMENT["skin_lesion"]), ()))
+_F_NEUTROPENIA = _F["neutropenia"]
 _ALLERGY_CODES = {
     "iodinated_contrast": "allergy_contrast",
     "corticosteroid": "allergy_corticosteroid",
@@ -163,122 +192,55 @@ _F_ALLERGY_SINGLE = dict(_F_ALLERGY)
 _F_DISABLED = {p: _finding("procedure_not_performed", (p,)) for p in PROCEDURES}
 
 
-# ------------------------------------------------------------------ compiled settings
-
-
-@dataclass(frozen=True, slots=True)
-class _Hold:
-    td: timedelta
-    td_low: timedelta
-    hours: float
-    hours_low: float
-    threshold: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Compiled:
-    settings: SafetySettings
-    disabled: frozenset[str]
-    max_age: timedelta
-    max_age_days: int
-    plt_high: float
-    plt_low: float
-    inr_high: float
-    inr_low: float
-    aptt: float
-    age_min: int
-    age_max: int
-    holds: dict[str, _Hold]
-
-
-def _compile(s: SafetySettings) -> _Compiled:
-    holds: dict[str, _Hold] = {}
-    # A key missing from a hand-built settings object falls back to the SIR default rather
-    # than silently skipping the hold.
-    # float(): a database adapter may hand over Decimals, which timedelta refuses.
-    for key, rule in {**DEFAULT_HOLDS, **s.holds}.items():
-        hours = float(rule.hours)
-        low = hours if rule.hours_low_crcl is None else float(rule.hours_low_crcl)
-        threshold = (
-            None
-            if rule.hours_low_crcl is None or rule.crcl_threshold is None
-            else float(rule.crcl_threshold)
-        )
-        holds[key] = _Hold(timedelta(hours=hours), timedelta(hours=low), hours, low, threshold)
-    return _Compiled(
-        s,
-        frozenset(s.disabled_procedures),
-        timedelta(days=int(s.hemostasis_max_age_days)),
-        int(s.hemostasis_max_age_days),
-        float(s.platelets_min_high_risk),
-        float(s.platelets_min_low_risk),
-        float(s.inr_max_high_risk),
-        float(s.inr_max_low_risk),
-        float(s.aptt_ratio_max),
-        int(s.childbearing_age_min),
-        int(s.childbearing_age_max),
-        holds,
-    )
-
-
-_COMPILED: dict[int, _Compiled] = {}
-_DEFAULT_COMPILED = _compile(DEFAULT)
-
-
-def _compiled(s: SafetySettings) -> _Compiled:
-    c = _COMPILED.get(id(s))
-    if c is None or c.settings is not s:
-        if len(_COMPILED) > 64:
-            _COMPILED.clear()
-        c = _COMPILED[id(s)] = _compile(s)
-    return c
-
-
 # -------------------------------------------------------------------------------- check
 
 _ZERO = timedelta(0)
 
 _Named = tuple[tuple[str, str], ...]
+_Held = tuple[tuple[str, str, float, datetime, datetime], ...]  # name, INN, h, last, safe
 _Scan = tuple[
     _Named,  # VKAs
-    tuple[tuple[str, str, float, datetime, datetime], ...],  # held: name, INN, h, last, safe
+    _Held,  # held before a high-risk procedure
     _Named,  # aspirin before a high-risk procedure
     tuple[tuple[str, str | None], ...],  # unknown (and fluindione before high risk)
     _Named,  # continued (low-risk procedure)
     _Named,  # NSAIDs
+    _Named,  # renally cleared anticoagulants with a CrCl below the setting
     datetime | None,  # earliest safe time (UTC)
 ]
-_NO_MEDICATIONS: _Scan = ((), (), (), (), (), (), None)
-
-
-def _elapsed(later: datetime, earlier: datetime) -> timedelta:
-    """Absolute time between two aware datetimes.
-
-    Python subtracts the wall clocks when both share one tzinfo object; that is exact for
-    fixed offsets (what ``parse_case`` builds) but wrong across a DST change for a zone such as
-    ZoneInfo("Europe/Paris") (what the database adapter may build): convert those to UTC.
-    """
-    tz = later.tzinfo
-    if tz is earlier.tzinfo and type(tz) is not timezone:
-        return later.astimezone(UTC) - earlier.astimezone(UTC)
-    return later - earlier
+_NO_MEDICATIONS: _Scan = ((), (), (), (), (), (), (), None)
 
 
 _VKA_INNS = frozenset(inn for inn, cls in INN_CLASS.items() if cls == "vka")
+# Anticoagulants cleared by the kidney (renal_review, SIR 2019).
+_RENAL_INNS = frozenset(
+    inn for inn, cls in INN_CLASS.items() if cls in ("lmwh", "fondaparinux", "doac")
+)
+# Hold key by INN and dose, where the dose decides (dose unknown: the longer interval).
+_BY_DOSE = {
+    **{
+        inn: ("lmwh_prophylactic", "lmwh_therapeutic")
+        for inn, cls in INN_CLASS.items()
+        if cls == "lmwh"
+    },
+    "heparin calcium": ("heparin_calcium_prophylactic", "heparin_calcium_therapeutic"),
+}
 
 
 def _scan_medications(
-    case: Case, meds: tuple[Medication, ...], high: bool, c: _Compiled, sched: datetime
+    case: Case, meds: tuple[Medication, ...], high: bool, c: Compiled, sched: datetime
 ) -> _Scan:
-    """Sort the declared drugs by what they trigger (see the module docstring, 3, 8, 9)."""
+    """Sort the declared drugs by what they trigger (see the module docstring, 3, 8, 9, 13)."""
     vka: list[tuple[str, str]] = []
     held: list[tuple[str, str, float, datetime, datetime]] = []
     aspirin: list[tuple[str, str]] = []
     unknown: list[tuple[str, str | None]] = []
     continued: list[tuple[str, str]] = []
     nsaid: list[tuple[str, str]] = []
+    renal: list[tuple[str, str]] = []
     earliest: datetime | None = None
     crcl = case.patient.creatinine_clearance_ml_min
+    renal_low = high and crcl is not None and crcl < c.renal_below
     for m in meds:
         inn = normalise_drug(m.drug)
         if inn is None:
@@ -297,21 +259,21 @@ def _scan_medications(
         elif inn == "fluindione":
             unknown.append((m.drug, inn))
         else:
-            if cls == "lmwh":
-                key = "lmwh_prophylactic" if m.dose == "prophylactic" else "lmwh_therapeutic"
-            else:
-                key = inn
+            by_dose = _BY_DOSE.get(inn)
+            key = inn if by_dose is None else by_dose[m.dose != "prophylactic"]
             h = c.holds[key]
             if h.threshold is None or (crcl is not None and crcl >= h.threshold):
                 td, hours = h.td, h.hours
             else:
                 td, hours = h.td_low, h.hours_low
             last = m.last_dose_at
-            if _elapsed(sched, last) < td:  # exactly the interval is allowed
+            if elapsed(sched, last) < td:  # exactly the interval is allowed
                 safe_at = last.astimezone(UTC) + td
                 held.append((m.drug, inn, hours, last, safe_at))
                 if earliest is None or safe_at > earliest:
                     earliest = safe_at
+            if renal_low and inn in _RENAL_INNS:
+                renal.append((m.drug, inn))
     return (
         tuple(vka),
         tuple(held),
@@ -319,8 +281,65 @@ def _scan_medications(
         tuple(unknown),
         tuple(continued),
         tuple(nsaid),
+        tuple(renal),
         earliest,
     )
+
+
+def _hemostasis(
+    findings: list[Finding],
+    case: Case,
+    c: Compiled,
+    sched: datetime,
+    high: bool,
+    vka: _Named,
+) -> None:
+    """The findings of the blood test (hemostasis_missing ... aptt_high)."""
+    hemo = case.hemostasis
+    required = high or bool(vka)
+    if hemo is None:
+        if required:
+            findings.append(_finding("hemostasis_missing", (high, vka)))
+        return
+    if required:
+        sampled = hemo.sampled_at
+        age = elapsed(sched, sampled)
+        stale: str | None = None
+        if age < _ZERO:
+            stale = "after"
+        elif age > c.max_age:
+            stale = "old"
+        elif vka:
+            days = (sched.astimezone(PARIS).date() - sampled.astimezone(PARIS).date()).days
+            if days > 1:
+                stale = "vka"
+        if stale is not None:
+            args = (stale, hemo.sampled_at, c.max_age_days)
+            findings.append(_finding("hemostasis_stale", args))
+        missing: tuple[str, ...] = ()
+        if high and hemo.platelets_g_l is None:
+            missing = ("platelets",)
+        if hemo.inr is None:  # required: high risk or a VKA
+            missing = (*missing, "inr")
+        if missing:
+            findings.append(_finding("hemostasis_incomplete", missing))
+    plt = hemo.platelets_g_l
+    if plt is not None:
+        limit = c.plt_high if high else c.plt_low
+        if plt < limit:
+            findings.append(_finding("platelets_low", (plt, limit)))
+    inr = hemo.inr
+    if inr is not None:
+        limit = c.inr_high if high else c.inr_low
+        if inr > limit:
+            findings.append(_finding("inr_high", (inr, limit)))
+    aptt = hemo.aptt_ratio
+    if aptt is not None and aptt > c.aptt:
+        findings.append(_finding("aptt_high", (aptt, c.aptt)))
+
+
+_HOLD_PREFIX = _PREFIX["medication_hold"]
+_HOLD_CALCIUM_PREFIX = (*_HOLD_PREFIX[:3], HEPARIN_CALCIUM_SOURCE, *_HOLD_PREFIX[4:])
 
 
 def check(
@@ -330,7 +349,7 @@ def check(
 
     ``at`` is the start time used when the case has no ``scheduled_at`` (default: now).
     """
-    c = _DEFAULT_COMPILED if settings is DEFAULT else _compiled(settings)
+    c = DEFAULT_COMPILED if settings is DEFAULT else compiled(settings)
     sched = case.scheduled_at
     if sched is None:
         sched = at if at is not None else datetime.now(UTC)
@@ -348,53 +367,14 @@ def check(
     # Medications first: a VKA changes the hemostasis rules.
     meds = case.medications
     scan = _scan_medications(case, meds, high, c, sched) if meds else _NO_MEDICATIONS
-    vka, held, aspirin, unknown, continued, nsaid, earliest = scan
+    vka, held, aspirin, unknown, continued, nsaid, renal, earliest = scan
 
-    hemo = case.hemostasis
-    required = high or bool(vka)
-    if hemo is None:
-        if required:
-            findings.append(_finding("hemostasis_missing", (high, vka)))
-    else:
-        if required:
-            sampled = hemo.sampled_at
-            age = _elapsed(sched, sampled)
-            stale: str | None = None
-            if age < _ZERO:
-                stale = "after"
-            elif age > c.max_age:
-                stale = "old"
-            elif vka:
-                days = (sched.astimezone(PARIS).date() - sampled.astimezone(PARIS).date()).days
-                if days > 1:
-                    stale = "vka"
-            if stale is not None:
-                args = (stale, hemo.sampled_at, c.max_age_days)
-                findings.append(_finding("hemostasis_stale", args))
-            else:
-                missing: tuple[str, ...] = ()
-                if hemo.platelets_g_l is None:
-                    missing = ("platelets",)
-                if hemo.inr is None:
-                    missing = (*missing, "inr")
-                if missing:
-                    findings.append(_finding("hemostasis_incomplete", missing))
-        plt = hemo.platelets_g_l
-        if plt is not None:
-            limit = c.plt_high if high else c.plt_low
-            if plt < limit:
-                findings.append(_finding("platelets_low", (plt, limit)))
-        inr = hemo.inr
-        if inr is not None:
-            limit = c.inr_high if high else c.inr_low
-            if inr > limit:
-                findings.append(_finding("inr_high", (inr, limit)))
-        aptt = hemo.aptt_ratio
-        if aptt is not None and aptt > c.aptt:
-            findings.append(_finding("aptt_high", (aptt, c.aptt)))
+    if high or vka or case.hemostasis is not None:
+        _hemostasis(findings, case, c, sched, high, vka)
 
     if held:
-        findings.append(_finding("medication_hold", held))
+        calcium = any(h[1] == "heparin calcium" for h in held)
+        findings.append(_new(Finding, (*(_HOLD_CALCIUM_PREFIX if calcium else _HOLD_PREFIX), held)))
     if aspirin:
         findings.append(_finding("antiplatelet_review", (aspirin,)))
     if unknown:
@@ -403,14 +383,19 @@ def check(
     patient = case.patient
     if patient.pregnant is True:
         findings.append(_F_PREGNANCY)
-    elif patient.pregnant is None and patient.sex == "F" and c.age_min <= patient.age <= c.age_max:
+    elif patient.pregnant is None and patient.sex != "M" and c.age_min <= patient.age <= c.age_max:
         findings.append(_F_PREGNANCY_UNKNOWN)
     if case.fever:
         findings.append(_F_FEVER)
+    cement = proc in CEMENT_OR_ABLATION
     if case.current_infection:
-        findings.append(_F_INFECTION)
+        findings.append(_F_INFECTION_STOP if cement else _F_INFECTION)
     if case.skin_lesion_at_site:
-        findings.append(_F_SKIN)
+        findings.append(_F_SKIN_STOP if cement else _F_SKIN)
+    if cement and case.neutropenia:
+        findings.append(_F_NEUTROPENIA)
+    if renal:
+        findings.append(_finding("renal_review", (renal, patient.creatinine_clearance_ml_min)))
     allergies = case.allergies
     if allergies:
         if len(allergies) == 1:

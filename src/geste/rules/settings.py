@@ -44,13 +44,17 @@ class HoldRule:
         return self.hours
 
 
-# SIR 2019 hold intervals. Keys are INNs, except low-molecular-weight heparins (enoxaparin,
-# dalteparin, tinzaparin) which map to lmwh_prophylactic / lmwh_therapeutic by dose.
+# SIR 2019 hold intervals (ASRA 2018 for subcutaneous calcium heparin). Keys are INNs, except
+# the low-molecular-weight heparins (enoxaparin, dalteparin, tinzaparin, nadroparin) and
+# subcutaneous calcium heparin, which map to *_prophylactic / *_therapeutic by dose (dose
+# unknown: the therapeutic, longer, interval).
 DEFAULT_HOLDS: Mapping[str, HoldRule] = MappingProxyType(
     {
         "warfarin": HoldRule(120),
         "acenocoumarol": HoldRule(72),
         "heparin": HoldRule(6),
+        "heparin_calcium_prophylactic": HoldRule(6),
+        "heparin_calcium_therapeutic": HoldRule(24),
         "lmwh_prophylactic": HoldRule(12),
         "lmwh_therapeutic": HoldRule(24),
         "fondaparinux": HoldRule(72, 120, 50),
@@ -78,10 +82,12 @@ class SafetySettings:
     platelets_min_high_risk: float = 50.0
     platelets_min_low_risk: float = 20.0
     inr_max_high_risk: float = 1.5
-    inr_max_low_risk: float = 2.0
+    inr_max_low_risk: float = 3.0
     aptt_ratio_max: float = 1.2
     childbearing_age_min: int = 12
     childbearing_age_max: int = 50
+    # renal_review below this creatinine clearance (mL/min), renally cleared anticoagulants.
+    renal_review_crcl_below: float = 15.0
     # Not hashable (a mapping): excluded from the generated __hash__.
     holds: Mapping[str, HoldRule] = field(default_factory=_default_holds, hash=False)
 
@@ -98,6 +104,7 @@ class SafetySettings:
             "aptt_ratio_max": self.aptt_ratio_max,
             "childbearing_age_min": self.childbearing_age_min,
             "childbearing_age_max": self.childbearing_age_max,
+            "renal_review_crcl_below": self.renal_review_crcl_below,
             "holds": {
                 key: {
                     "hours": rule.hours,
@@ -192,7 +199,7 @@ def _from_dict(d: Mapping[str, Any]) -> SafetySettings:
     if plt_low > plt_high:
         raise SettingsError("platelets_min_low_risk", "must not exceed platelets_min_high_risk")
     inr_high = _num(d, "inr_max_high_risk", 1.0, 5.0, 1.5)
-    inr_low = _num(d, "inr_max_low_risk", 1.0, 5.0, 2.0)
+    inr_low = _num(d, "inr_max_low_risk", 1.0, 5.0, 3.0)
     if inr_high > inr_low:
         raise SettingsError("inr_max_high_risk", "must not exceed inr_max_low_risk")
     aptt = _num(d, "aptt_ratio_max", 1.0, 3.0, 1.2)
@@ -200,6 +207,7 @@ def _from_dict(d: Mapping[str, Any]) -> SafetySettings:
     age_max = _int(d, "childbearing_age_max", 0, 120, 50)
     if age_min > age_max:
         raise SettingsError("childbearing_age_min", "must not exceed childbearing_age_max")
+    renal = _num(d, "renal_review_crcl_below", 0, 300, 15.0)
     holds_in = d.get("holds", {})
     if not isinstance(holds_in, Mapping):
         raise SettingsError("holds", "must be an object")
@@ -217,5 +225,6 @@ def _from_dict(d: Mapping[str, Any]) -> SafetySettings:
         aptt_ratio_max=aptt,
         childbearing_age_min=age_min,
         childbearing_age_max=age_max,
+        renal_review_crcl_below=renal,
         holds=MappingProxyType(holds),
     )

@@ -6,11 +6,24 @@ wins over every other); each procedure ends with an "otherwise" rule, so ``rules
 empty. Effect rules (``group_lesions``) apply whatever the decision; their ids follow the
 deciding rule's id. ``review_on`` = today + the policy parameter for defer and
 contraindicated, null otherwise.
+
+**Unknown is not false** (revision 2): a clinical input may be unknown (null). The decision
+reads it as false (``not_tried`` for ``level3_analgesics``); ``missing_inputs`` lists the
+unknown inputs whose value could change the decision. They are found by trying the values:
+every combination of the unknown inputs the procedure's rules read (at most a few hundred),
+an input being missing when two combinations that differ only in it decide differently (so
+"severe pain and level 3 failure", both unknown, are both listed although neither alone
+changes an epidural's decision). ``clinicians_confirmed`` is not a clinical input: its null
+means "not yet discussed" and has its own rule. Results are memoised per procedure and
+values read, so a batch pays the search once per distinct pattern.
 """
 
 from __future__ import annotations
 
+from copy import copy
 from datetime import date
+from itertools import product
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from .case import Case
@@ -28,6 +41,9 @@ class TriageResult(NamedTuple):
     review_on: date | None
     group_lesions: bool
     texts: tuple[RuleText, ...]  # the rules' explanations, same order as ``rules``
+    # Unknown inputs that could change the decision (case field names, schema order): the
+    # decision is "to complete", never applied in bulk.
+    missing_inputs: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The contract's output object, keys in the contract order."""
@@ -38,21 +54,67 @@ class TriageResult(NamedTuple):
             "rules": list(self.rules),
             "review_on": None if r is None else r.isoformat(),
             "group_lesions": self.group_lesions,
+            "missing_inputs": list(self.missing_inputs),
         }
 
     def explanation(self, lang: str = "fr") -> tuple[str, ...]:
         return tuple(t.text(lang) for t in self.texts)
 
 
+def _decide(steps: tuple[Any, ...], case: Any) -> Any:
+    for step in steps:
+        pred = step.predicate
+        if pred is None or pred(case):
+            return step
+    raise AssertionError("policy without a final rule")  # pragma: no cover
+
+
+_MEMO_MAX = 50_000
+_SETTERS = {name: Case.__dict__[name].__set__ for name in Case.__dataclass_fields__}
+
+
+def _missing(
+    case: Case, policy: Policy, unknown: tuple[tuple[str, tuple[object, ...]], ...]
+) -> tuple[str, ...]:
+    proc = case.procedure
+    key = (proc, *[attrgetter(f)(case) for f in policy.reads[proc]])
+    memo = policy.memo
+    found = memo.get(key)
+    if found is not None:
+        return found
+    steps = policy.plan[proc][0]
+    trial = copy(case)
+    setters = [_SETTERS[name] for name, _ in unknown]
+    decisions: dict[tuple[object, ...], str] = {}
+    for values in product(*(vals for _, vals in unknown)):
+        for setter, v in zip(setters, values, strict=True):
+            setter(trial, v)
+        decisions[values] = _decide(steps, trial).decision
+    missing = []
+    for i, (name, _) in enumerate(unknown):
+        seen: dict[tuple[object, ...], str] = {}
+        for values, decision in decisions.items():
+            others = values[:i] + values[i + 1 :]
+            if seen.setdefault(others, decision) != decision:
+                missing.append(name)
+                break
+    result = tuple(missing)
+    if len(memo) >= _MEMO_MAX:  # bounded: numeric fields (age...) could vary a lot
+        memo.clear()
+    memo[key] = result
+    return result
+
+
 def triage(case: Case, policy: Policy, today: date) -> TriageResult:
     """Decide what to do with one case during a crisis."""
-    steps, effects = policy.plan[case.procedure]
+    proc = case.procedure
+    steps, effects = policy.plan[proc]
     for step in steps:
         pred = step.predicate
         if pred is None or pred(case):
             break
     else:  # pragma: no cover - parse_policy guarantees a final rule without condition
-        raise AssertionError(f"policy {policy.id} has no decision for {case.procedure}")
+        raise AssertionError(f"policy {policy.id} has no decision for {proc}")
     rule_ids = step.rule_ids
     texts = step.texts
     group = False
@@ -62,6 +124,12 @@ def triage(case: Case, policy: Policy, today: date) -> TriageResult:
             rule_ids = (*rule_ids, rule.id)
             texts = (*texts, rule.explain)
     review = step.review
+    missing: tuple[str, ...] = ()
+    inputs = policy.inputs.get(proc)
+    if inputs:
+        unknown = tuple(item for item in inputs if getattr(case, item[0]) is None)
+        if unknown:
+            missing = _missing(case, policy, unknown)
     return _new(
         TriageResult,
         (
@@ -71,6 +139,7 @@ def triage(case: Case, policy: Policy, today: date) -> TriageResult:
             None if review is None else today + review,
             group,
             texts,
+            missing,
         ),
     )
 

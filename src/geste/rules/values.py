@@ -6,7 +6,9 @@ Choices where the schema leaves room:
 - numbers must be finite (``NaN``/``Infinity`` are not JSON, but Python's parser accepts them);
 - date-times are RFC 3339 / ISO 8601 with an offset: ``YYYY-MM-DDTHH:MM[:SS[.fraction]]`` then
   ``Z`` or ``+HH:MM``/``-HH:MM`` (``T`` may be a space; digits beyond microseconds are
-  truncated); a date-time without offset is refused.
+  truncated); a date-time without offset is refused, and so is a year outside 1900-2100
+  (dates too);
+- strings echoed in the output (id, drug) must be valid Unicode (no lone surrogate).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ __all__ = [
     "opt_bool",
     "parse_date",
     "parse_datetime",
+    "text_of",
 ]
 
 
@@ -46,8 +49,22 @@ _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _DATETIME_HELP = "must be an ISO 8601 date-time with an offset, e.g. 2026-03-10T09:00:00+01:00"
 
 
+YEAR_MIN = 1900
+YEAR_MAX = 2100
+_YEARS = f"a year between {YEAR_MIN} and {YEAR_MAX}"
+
+
+def _in_years(dt: datetime, field: str) -> datetime:
+    # The contract's range; it also keeps every later UTC conversion and addition of a hold
+    # interval far from datetime's limits (year 1 or 9999 would overflow).
+    if YEAR_MIN <= dt.year <= YEAR_MAX:
+        return dt
+    raise CaseError(field, f"date-time out of range: needs {_YEARS}")
+
+
 def parse_datetime(value: object, field: str) -> datetime:
-    """An ISO 8601 date-time with an offset (aware); naive ones are refused."""
+    """An ISO 8601 date-time with an offset (aware), in years 1900-2100; naive ones are
+    refused."""
     if type(value) is not str:
         raise CaseError(field, _DATETIME_HELP)
     # Fast path for the canonical shapes 2026-03-10T09:00:00+01:00 and ...09:00:00Z; the
@@ -60,9 +77,11 @@ def parse_datetime(value: object, field: str) -> datetime:
         and value[13] == value[16] == ":"
     ):
         try:
-            return datetime.fromisoformat(value)
+            dt = datetime.fromisoformat(value)
         except ValueError:
             pass  # the slow path below names the problem
+        else:
+            return _in_years(dt, field)
     m = _DATETIME_RE.fullmatch(value)
     if m is None:
         raise CaseError(field, _DATETIME_HELP)
@@ -82,9 +101,10 @@ def parse_datetime(value: object, field: str) -> datetime:
         if end - frac - 1 > 6:
             text = text[: frac + 7] + text[end:]
     try:
-        return datetime.fromisoformat(text)
+        dt = datetime.fromisoformat(text)
     except ValueError as exc:
         raise CaseError(field, f"invalid date-time ({exc})") from None
+    return _in_years(dt, field)
 
 
 def parse_date(value: object, field: str) -> date:
@@ -92,9 +112,26 @@ def parse_date(value: object, field: str) -> date:
     if type(value) is not str or _DATE_RE.fullmatch(value) is None:
         raise CaseError(field, "must be a date YYYY-MM-DD")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
         raise CaseError(field, f"invalid date ({exc})") from None
+    if not YEAR_MIN <= day.year <= YEAR_MAX:
+        raise CaseError(field, f"date out of range: needs {_YEARS}")
+    return day
+
+
+def text_of(v: object, field: str, max_len: int) -> str:
+    """A string of 1 to max_len characters that is valid Unicode: JSON lets a lone surrogate
+    through (``"\\ud800"``), which no UTF-8 output can write back."""
+    if type(v) is str and 1 <= len(v) <= max_len:
+        if v.isascii():
+            return v
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError:
+            raise CaseError(field, "must be valid Unicode text (no lone surrogate)") from None
+        return v
+    raise CaseError(field, f"must be a string of 1 to {max_len} characters")
 
 
 def enum_message(values: tuple[str, ...], *, nullable: bool) -> str:
