@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "geste.portal",
     "geste.api",
     "geste.documents",
+    "geste.dicom",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,16 @@
+"""geste and the equipment, over DICOM (an entry point: nothing imports this package).
+
+`geste dicom` runs one application entity (`server.py`, pynetdicom):
+- Modality Worklist C-FIND SCP (`worklist.py`, `matching.py`): the procedure appointments of
+  rooms with an active `ModalityStation`, keys matched and answered as asked, ISO_IR 192;
+- MPPS N-CREATE / N-SET SCP (`mpps.py`). Choice, written down: the request's state machine
+  has no "started" state and `performed` means "procedure record written" (the record holds
+  route, levels, side, drug, which the unit does not know, and the report is signed on it).
+  So an MPPS never moves the request: IN PROGRESS, COMPLETED and DISCONTINUED are recorded on
+  `PerformedStep` and audited (`dicom.mpps_in_progress`, `dicom.mpps_completed`,
+  `dicom.mpps_discontinued`); the worklists can show them (`selectors.step_status_by_request`);
+- storage SCP for X-Ray Radiation Dose SRs (`rdsr.py`, `services.py`): totals and irradiation
+  events kept, matched to the procedure (worklist study UID, accession number, or patient and
+  day), the procedure record's dose fields filled from them (`services.record_dose_fill`) and
+  dose alerts evaluated (`alerts.py`); unmatched reports are kept for staff to match.
+"""

@@ -1,0 +1,195 @@
+"""C-FIND matching and projection (DICOM PS3.4 C.2.2.2) over plain worklist items.
+
+An item is a dict keyword -> str | int | list[str] | list[item] (sequences). A query is a
+pydicom Dataset. Matching: universal (empty), single value, wildcard (`*`, `?`), date/time
+range (`a-b`, `a-`, `-b`), list of UIDs, sequence (any item matches the query's item).
+Person names match case-insensitively (PS3.4 allows it; units type names in capitals).
+The answer carries only the keys asked (PS3.4 C.2.2.1.2), always in ISO_IR 192.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from pydicom.datadict import dictionary_VR, keyword_for_tag
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
+
+Item = dict[str, Any]
+CHARSET = "ISO_IR 192"
+RANGE_VRS = frozenset({"DA", "TM", "DT"})
+NO_WILDCARD_VRS = RANGE_VRS | {"UI", "US", "SS", "UL", "SL", "FL", "FD", "IS", "DS"}
+SKIP = frozenset({"SpecificCharacterSet", "QueryRetrieveLevel"})
+# The worklist's matching keys (PS3.4 K.6.1.2.2, Table K.6-1, required and optional). Every
+# other key is a return key: answered, never matched on (units send templates full of
+# return keys with placeholder values, e.g. a PregnancyStatus of 0).
+MATCHING_KEYS = frozenset(
+    {
+        "PatientName",
+        "PatientID",
+        "IssuerOfPatientID",
+        "PatientBirthDate",
+        "PatientSex",
+        "AccessionNumber",
+        "RequestedProcedureID",
+        "StudyInstanceUID",
+        "ScheduledProcedureStepSequence",
+        "ScheduledStationAETitle",
+        "ScheduledStationName",
+        "ScheduledProcedureStepStartDate",
+        "ScheduledProcedureStepStartTime",
+        "Modality",
+        "ScheduledPerformingPhysicianName",
+        "ScheduledProcedureStepLocation",
+        "ScheduledProcedureStepID",
+        "ScheduledProcedureStepStatus",
+        "ScheduledProtocolCodeSequence",
+        "RequestedProcedureCodeSequence",
+        "CodeValue",
+        "LongCodeValue",
+        "CodingSchemeDesignator",
+    }
+)
+
+
+class QueryError(ValueError):
+    """The identifier cannot be understood (bad range, bad value); answered with a failure."""
+
+
+@cache
+def _wildcard(pattern: str, fold: bool) -> re.Pattern[str]:
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(f"^{body}$", re.IGNORECASE | re.DOTALL if fold else re.DOTALL)
+
+
+def _vr(keyword: str) -> str:
+    try:
+        return str(dictionary_VR(keyword))
+    except KeyError:
+        return "UN"
+
+
+def _norm_time(value: str) -> str:
+    digits = value.replace(":", "").split(".")[0]
+    if not digits.isdigit() or len(digits) % 2 or len(digits) > 6:
+        raise QueryError("time value not understood")
+    return digits.ljust(6, "0")
+
+
+def _norm(value: str, vr: str) -> str:
+    value = value.strip()
+    if vr == "TM":
+        return _norm_time(value)
+    if vr == "DA":
+        digits = value.replace(".", "")
+        if len(digits) != 8 or not digits.isdigit():
+            raise QueryError("date value not understood")
+        return digits
+    return value
+
+
+def _in_range(value: str, query: str, vr: str) -> bool:
+    low, _, high = query.partition("-")
+    v = _norm(value, vr)
+    if low.strip() and v < _norm(low, vr):
+        return False
+    return not (high.strip() and v > _norm(high, vr))
+
+
+def _scalar_match(value: Any, query: str, vr: str) -> bool:
+    values = value if isinstance(value, list) else [value]
+    values = ["" if v is None else str(v) for v in values]
+    if vr in RANGE_VRS and "-" in query:
+        return any(v and _in_range(v, query, vr) for v in values)
+    if vr == "UI" and "\\" in query:
+        wanted = set(query.split("\\"))
+        return any(v in wanted for v in values)
+    if vr in RANGE_VRS:
+        q = _norm(query, vr)
+        return any(v and _norm(v, vr) == q for v in values)
+    fold = vr == "PN"
+    if vr not in NO_WILDCARD_VRS and ("*" in query or "?" in query):
+        pattern = _wildcard(query, fold)
+        return any(pattern.match(v) for v in values)
+    if fold:
+        q = query.casefold()
+        return any(v.casefold() == q for v in values)
+    return any(v == query for v in values)
+
+
+def _query_value(elem: Any) -> str | None:
+    """The query's value as text, or None for universal matching (zero length)."""
+    value = elem.value
+    if value is None or value == "" or (isinstance(value, list | tuple) and not value):
+        return None
+    if isinstance(value, list | tuple) or type(value).__name__ == "MultiValue":
+        return "\\".join(str(v) for v in value)
+    return str(value)
+
+
+def _keyword(elem: Any) -> str:
+    return str(elem.keyword or keyword_for_tag(elem.tag) or "")
+
+
+def matches(item: Item, query: Dataset) -> bool:
+    for elem in query:
+        kw = _keyword(elem)
+        if kw not in MATCHING_KEYS:
+            continue
+        if elem.VR == "SQ":
+            q_items = list(elem.value or [])
+            if not q_items or len(q_items[0]) == 0:
+                continue
+            ours = item.get(kw) or []
+            if not any(matches(sub, q_items[0]) for sub in ours):
+                return False
+            continue
+        wanted = _query_value(elem)
+        if wanted is None:
+            continue
+        if kw not in item or not _scalar_match(item[kw], wanted, elem.VR or _vr(kw)):
+            return False
+    return True
+
+
+def _set(ds: Dataset, kw: str, value: Any) -> None:
+    if value is None or value == "":
+        # Asked for and unknown: returned with zero length (PS3.4 C.2.2.1.2).
+        setattr(ds, kw, None if _vr(kw) in {"US", "SS", "UL", "SL"} else "")
+    else:
+        setattr(ds, kw, value)
+
+
+def _full(item: Item) -> Dataset:
+    ds = Dataset()
+    for kw, value in item.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            setattr(ds, kw, Sequence([_full(sub) for sub in value]))
+        else:
+            _set(ds, kw, value)
+    return ds
+
+
+def project(item: Item, query: Dataset, *, top: bool = True) -> Dataset:
+    """The answer for one matching item: the keys asked, with our values or empty."""
+    ds = Dataset()
+    if top:
+        ds.SpecificCharacterSet = CHARSET
+    for elem in query:
+        kw = _keyword(elem)
+        if not kw or kw in SKIP:
+            continue
+        if elem.VR == "SQ":
+            q_items = list(elem.value or [])
+            ours = item.get(kw) or []
+            if not q_items or len(q_items[0]) == 0:
+                setattr(ds, kw, Sequence([_full(sub) for sub in ours]))
+            else:
+                q = q_items[0]
+                subs = [project(sub, q, top=False) for sub in ours if matches(sub, q)]
+                setattr(ds, kw, Sequence(subs))
+            continue
+        _set(ds, kw, item.get(kw))
+    return ds
