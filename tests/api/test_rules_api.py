@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from geste.audit.models import AuditEvent
+from geste.rules.explain import FINDING_SPECS
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "contracts" / "examples"
 SHARED_SCHEMA = EXAMPLES.parent / "case.schema.json"
@@ -41,6 +42,9 @@ def test_check_examples_over_http(staff: Client) -> None:
         assert result["bleeding_risk"] == want["bleeding_risk"]
         codes = {f["code"] for f in result["findings"] if f["severity"] != "info"}
         assert codes == set(want["codes"])
+        for f in result["findings"]:  # revision 2: every finding carries rule and source
+            assert list(f) == ["code", "severity", "detail", "rule", "source"]
+            assert f["rule"] == FINDING_SPECS[f["code"]].rule and f["source"]
         if "earliest_safe_at" in want:
             assert result["earliest_safe_at"] == want["earliest_safe_at"]
     assert AuditEvent.objects.filter(action="rules.check").count() == 1
@@ -57,6 +61,7 @@ def test_triage_examples_over_http(staff: Client) -> None:
         assert result["review_on"] == want["review_on"]
         assert result["group_lesions"] == want["group_lesions"]
         assert result["rules"]
+        assert isinstance(result["missing_inputs"], list)
 
 
 def test_single_case_in_single_result_out(staff: Client) -> None:
@@ -127,3 +132,119 @@ def test_vendored_case_schema_is_the_contract() -> None:
 
     vendored = Path(rules_api.__file__).with_name("case.schema.json").read_text()
     assert json.loads(vendored) == json.loads(SHARED_SCHEMA.read_text())
+
+
+def test_same_answer_as_the_cli(staff: Client, capsys: pytest.CaptureFixture[str]) -> None:
+    from geste.rules.cli import check_main, triage_main
+
+    check_main([str(EXAMPLES / "check-cases.jsonl")])
+    cli = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    http = _post(staff, "/api/v1/check", _jsonl("check-cases.jsonl")).json()  # type: ignore[attr-defined]
+    assert http == cli
+    triage_main(
+        [
+            "--policy",
+            "covid19-aphp-2020",
+            "--today",
+            "2026-03-10",
+            str(EXAMPLES / "triage-cases.jsonl"),
+        ]
+    )
+    cli = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    path = "/api/v1/triage?policy=covid19-aphp-2020&today=2026-03-10"
+    http = _post(staff, path, _jsonl("triage-cases.jsonl")).json()  # type: ignore[attr-defined]
+    assert http == cli
+    assert http[4]["missing_inputs"] == ["fever", "respiratory_signs", "neutropenia"]
+
+
+def _raw(client: Client, path: str, text: str) -> object:
+    return client.post(path, text, content_type="application/json")
+
+
+GOOD = '{"id": "g", "procedure": "bone_biopsy", "patient": {"age": 40, "sex": "M"}}'
+
+
+@pytest.mark.parametrize(
+    ("body", "loc", "words"),
+    [
+        (
+            '{"id": "g", "procedure": "bone_biopsy", "patient": {"age": 4, "age": 5, "sex": "M"}}',
+            ["body", "patient", "age"],
+            "duplicate key",
+        ),
+        (f'[{GOOD}, {{"id": "h", "id": "i"}}]', ["body", 1, "id"], "duplicate key"),
+        (f"[{GOOD}, {GOOD}]", ["body", 1, "id"], "duplicate case id"),
+        ('{"id": "d", "x": ' + "[" * 5000 + "]" * 5000 + "}", ["body", "x", 0, 0], "nesting"),
+        ("[" * 5000 + "]" * 5000, ["body", 0, 0], "nesting"),
+        ('{"id": "d", "x": ' + "[" * 40 + "]" * 40 + "}", ["body", "x", 0], "nesting"),
+        (
+            GOOD[:-1] + ', "scheduled_at": "2101-01-01T00:00:00+01:00"}',
+            ["body", "scheduled_at"],
+            "1900 and 2100",
+        ),
+        (
+            GOOD[:-1] + ', "medications": [{"drug": "a", "last_dose_at": "0001-01-01T00:00Z"}]}',
+            ["body", "medications", 0, "last_dose_at"],
+            "1900 and 2100",
+        ),
+        ('{"id": "\\ud800", "procedure": "bone_biopsy"}', ["body", "id"], "Unicode"),
+        ('{"a": NaN}', ["body"], "not valid JSON"),
+    ],
+)
+def test_bad_input_of_revision_2_is_422_never_500(
+    staff: Client, body: str, loc: list[object], words: str
+) -> None:
+    for path in ("/api/v1/check", "/api/v1/triage?today=2026-03-10"):
+        response = _raw(staff, path, body)
+        assert response.status_code == 422, response.content  # type: ignore[attr-defined]
+        detail = response.json()["detail"][0]  # type: ignore[attr-defined]
+        assert detail["loc"][: len(loc)] == loc
+        assert words in detail["msg"]
+    assert not AuditEvent.objects.filter(action__startswith="rules.").exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/api/v1/check?at=0001-01-01T00:00:00%2B01:00", "at"),
+        ("/api/v1/check?at=9999-12-31T23:00:00-12:00", "at"),
+        ("/api/v1/triage?today=9999-12-31", "today"),
+        ("/api/v1/triage?today=1899-12-31", "today"),
+    ],
+)
+def test_query_dates_out_of_range_are_422(staff: Client, path: str, name: str) -> None:
+    response = _raw(staff, path, GOOD)
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    assert response.json()["detail"][0]["loc"] == ["query", name]  # type: ignore[attr-defined]
+
+
+def test_unknown_inputs_over_http(staff: Client) -> None:
+    case = {
+        "id": "u",
+        "procedure": "intrathecal_injection",
+        "patient": {"age": 60, "sex": "M"},
+        "intrathecal_chemotherapy": None,
+    }
+    result = _post(staff, "/api/v1/triage?today=2026-03-10", case).json()  # type: ignore[attr-defined]
+    assert result["decision"] == "defer"
+    assert result["missing_inputs"] == ["intrathecal_chemotherapy"]
+
+
+def test_centre_renal_threshold_feeds_the_engine(staff: Client) -> None:
+    from geste.clinic.models import CentreSettings
+
+    case = {
+        "id": "r",
+        "procedure": "epidural_infiltration",
+        "scheduled_at": "2026-03-10T09:00:00+01:00",
+        "patient": {"age": 60, "sex": "M", "creatinine_clearance_ml_min": 20},
+        "indication_validated": True,
+        "medications": [{"drug": "Xarelto", "last_dose_at": "2026-03-01T08:00:00+01:00"}],
+        "hemostasis": {"sampled_at": "2026-03-09T08:00:00+01:00", "platelets_g_l": 200, "inr": 1},
+    }
+    result = _post(staff, "/api/v1/check", case).json()  # type: ignore[attr-defined]
+    assert result["verdict"] == "go"
+    CentreSettings.objects.update(renal_review_crcl_below=25)
+    result = _post(staff, "/api/v1/check", case).json()  # type: ignore[attr-defined]
+    assert [f["code"] for f in result["findings"]] == ["renal_review"]
+    assert result["findings"][0]["rule"] == "S21"

@@ -1,12 +1,17 @@
 """`POST /api/v1/check` and `POST /api/v1/triage`: the rules engine over HTTP.
 
 Same JSON in and out as the CLI (docs/contracts/README.md): the body is one case or an array
-of cases; the answer is one result or an array of results, in input order. A bad case is a 422
-naming the case and the field, and nothing is evaluated.
+of cases; the answer is one result or an array of results, in input order. Bad input (the
+contract's list, duplicate keys, duplicate case ids and nesting deeper than 32 levels
+included) is a 422 naming the case and the field, and nothing is evaluated; never a 500.
+
+`case.schema.json` beside this module is the packaged copy of docs/contracts/case.schema.json
+(docs/ is not installed); a test keeps the two identical.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import date, datetime
 from pathlib import Path
@@ -18,7 +23,8 @@ from ninja import Query, Router, Schema
 
 from geste.audit.services import log_action
 from geste.clinic.selectors import safety_settings
-from geste.rules.case import Case, CaseError, parse_case
+from geste.rules.case import Case, CaseError, parse_case, text_of
+from geste.rules.jsonin import MAX_DEPTH, JsonInputError, deep_path, loads
 from geste.rules.policy import PolicyError, available_policies, load_policy
 from geste.rules.safety import check
 from geste.rules.triage import triage
@@ -46,6 +52,8 @@ class FindingOut(Schema):
     code: str
     severity: Literal["no_go", "review", "info"]
     detail: str
+    rule: str
+    source: str
 
 
 class CheckOut(Schema):
@@ -62,6 +70,7 @@ class TriageOut(Schema):
     rules: list[str]
     review_on: str | None
     group_lesions: bool
+    missing_inputs: list[str]
 
 
 class CheckParams(Schema):
@@ -78,31 +87,69 @@ def _error(loc: list[Any], msg: str) -> JsonResponse:
     return JsonResponse({"detail": [{"loc": loc, "msg": msg}]}, status=422)
 
 
+def _loc(field: str) -> list[Any]:
+    """``medications[0].drug`` -> ["medications", 0, "drug"]."""
+    out: list[Any] = []
+    for part in field.replace("]", "").replace("[", ".").split("."):
+        if part:
+            out.append(int(part) if part.isdigit() else part)
+    return out
+
+
+def _label(index: int | None, item: object) -> str:
+    label = "case" if index is None else f"case {index}"
+    if isinstance(item, dict):
+        with contextlib.suppress(CaseError):  # only an id the schema accepts is echoed
+            case_id = text_of(item.get("id"), "id", 64)
+            label += f" (id {json.dumps(case_id, ensure_ascii=False)})"
+    return label
+
+
 def _parse_body(request: HttpRequest) -> tuple[list[Case], bool] | JsonResponse:
     try:
-        body = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError) as exc:
-        return _error(["body"], f"not JSON: {exc}")
-    many = isinstance(body, list)
+        text = (request.body or b"").decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _error(["body"], f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+    many = text.lstrip().startswith("[")
+    try:
+        body = loads(text, array=many)
+    except JsonInputError as exc:
+        loc: list[Any] = ["body"]
+        if exc.index is not None:
+            loc.append(exc.index)
+        loc.extend(_loc(exc.field))
+        where = "" if exc.index is None else f"case {exc.index}: "
+        field = f"{exc.field}: " if exc.field else ""
+        return _error(loc, f"{where}{field}{exc.message}")
     items = body if many else [body]
     cases = []
     for index, item in enumerate(items):
         try:
             cases.append(parse_case(item))
         except CaseError as exc:
-            loc: list[Any] = ["body"]
-            if many:
-                loc.append(index)
-            loc.extend(exc.field.replace("]", "").replace("[", ".").split("."))
-            case_id = item.get("id") if isinstance(item, dict) else None
-            label = f"case {index}" + (f" (id {case_id!r})" if case_id else "")
-            return _error(loc, f"{label}: {exc.field}: {exc.message}")
+            place = ["body", index] if many else ["body"]
+            label = _label(index if many else None, item)
+            deep = deep_path(item)  # a valid case is never deep: name that problem first
+            if deep is not None:
+                msg = f"nesting deeper than {MAX_DEPTH} levels"
+                return _error([*place, *_loc(deep.rstrip("."))], f"{label}: {deep}: {msg}")
+            return _error([*place, *_loc(exc.field)], f"{label}: {exc.field}: {exc.message}")
+    seen: dict[str, int] = {}
+    for index, case in enumerate(cases):
+        first = seen.setdefault(case.id, index)
+        if first != index:
+            return _error(
+                ["body", index, "id"],
+                f"{_label(index, items[index])}: id: duplicate case id (first: case {first})",
+            )
     return cases, many
 
 
 def _aware(value: datetime | None, name: str) -> datetime | JsonResponse | None:
     if value is not None and value.tzinfo is None:
         return _error(["query", name], "datetime must carry a UTC offset")
+    if value is not None and not 1900 <= value.year <= 2100:
+        return _error(["query", name], "datetime out of range: needs a year between 1900 and 2100")
     return value
 
 
@@ -143,6 +190,8 @@ def triage_cases(request: HttpRequest, params: Query[TriageParams]) -> Any:
             ["query", "policy"],
             f"unknown policy {params.policy!r}; available: {', '.join(available_policies())}",
         )
+    if params.today is not None and not 1900 <= params.today.year <= 2100:
+        return _error(["query", "today"], "date out of range: needs a year between 1900 and 2100")
     parsed = _parse_body(request)
     if isinstance(parsed, JsonResponse):
         return parsed
