@@ -1,12 +1,15 @@
 """The procedure catalogue and the default centre settings (SIR 2019), as data.
 
-Loaded by the data migration `0002_load_catalogue_and_settings`; `ensure_reference_data()`
-re-applies it idempotently (tests whose database was flushed call it).
+Loaded by the data migration `0002_load_catalogue_and_settings` (revision 2 of the rules:
+`0003_rules_revision_2` adds the new rows and thresholds to an existing centre);
+`ensure_reference_data()` re-applies it idempotently (tests whose database was flushed call it).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from geste.rules.settings import DEFAULT_HOLDS
 
 CATALOGUE = [
     # code, fr, en, plain fr, plain en, modality, alt, minutes, contrast, spine, enabled
@@ -152,21 +155,11 @@ FORAMINAL_REASON_EN = (
     "foraminal route is contraindicated."
 )
 
-# SIR 2019 hold intervals before a high-risk procedure (hours).
+# SIR 2019 hold intervals before a high-risk procedure (hours; ASRA 2018 for subcutaneous
+# calcium heparin): the rules engine's defaults, (key, hours, hours if CrCl low, CrCl threshold).
 HOLDS = [
-    ("warfarin", 120, None, None),
-    ("acenocoumarol", 72, None, None),
-    ("heparin", 6, None, None),
-    ("lmwh_prophylactic", 12, None, None),
-    ("lmwh_therapeutic", 24, None, None),
-    ("fondaparinux", 72, 120, 50),
-    ("apixaban", 48, 72, 50),
-    ("rivaroxaban", 48, 72, 30),
-    ("dabigatran", 48, 96, 50),
-    ("edoxaban", 48, None, None),
-    ("clopidogrel", 120, None, None),
-    ("ticagrelor", 120, None, None),
-    ("prasugrel", 168, None, None),
+    (key, rule.hours, rule.hours_low_crcl, rule.crcl_threshold)
+    for key, rule in DEFAULT_HOLDS.items()
 ]
 
 

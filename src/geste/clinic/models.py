@@ -201,7 +201,7 @@ class CentreSettings(models.Model):
     )
     inr_max_low_risk = models.FloatField(
         _("INR maximal, risque faible"),
-        default=2.0,
+        default=3.0,
         validators=[MinValueValidator(1.0), MaxValueValidator(5.0)],
     )
     aptt_ratio_max = models.FloatField(
@@ -214,6 +214,11 @@ class CentreSettings(models.Model):
     )
     childbearing_age_max = models.PositiveSmallIntegerField(
         _("âge de procréation : maximum"), default=50, validators=[MaxValueValidator(120)]
+    )
+    renal_review_crcl_below = models.FloatField(
+        _("clairance sous laquelle un anticoagulant rénal est revu (mL/min)"),
+        default=15,
+        validators=[MinValueValidator(0), MaxValueValidator(300)],
     )
     blood_test_lead_days = models.PositiveSmallIntegerField(
         _("délai laissé pour la prise de sang (jours)"),
@@ -237,6 +242,12 @@ class CentreSettings(models.Model):
         _("durée de réservation d'une offre de créneau (heures)"),
         default=2,
         validators=[MinValueValidator(1), MaxValueValidator(72)],
+    )
+    # The crisis policy in force (docs/domain/crisis-triage.md), empty outside a crisis. The
+    # crisis room sets it when a crisis starts and clears it when it ends; booking (one floor
+    # below crisis) reads it here to size grouped sessions and to respect the policy.
+    crisis_policy_id = models.CharField(
+        _("politique de crise en vigueur"), max_length=80, blank=True, editable=False
     )
     followup_hours = models.PositiveSmallIntegerField(
         _("suivi après le geste (heures)"),
@@ -279,11 +290,40 @@ class CentreSettings(models.Model):
         return obj
 
 
+class HoldKey(models.TextChoices):
+    """The rules engine's hold keys (geste.rules.settings.HOLD_KEYS; a test keeps them equal):
+    an INN, or a heparin row by dose."""
+
+    WARFARIN = "warfarin", _("warfarine")
+    ACENOCOUMAROL = "acenocoumarol", _("acénocoumarol")
+    HEPARIN = "heparin", _("héparine non fractionnée intraveineuse")
+    HEPARIN_CALCIUM_PROPHYLACTIC = (
+        "heparin_calcium_prophylactic",
+        _("héparine calcique sous-cutanée, dose préventive"),
+    )
+    HEPARIN_CALCIUM_THERAPEUTIC = (
+        "heparin_calcium_therapeutic",
+        _("héparine calcique sous-cutanée, dose curative ou inconnue"),
+    )
+    LMWH_PROPHYLACTIC = "lmwh_prophylactic", _("HBPM, dose préventive")
+    LMWH_THERAPEUTIC = "lmwh_therapeutic", _("HBPM, dose curative ou inconnue")
+    FONDAPARINUX = "fondaparinux", _("fondaparinux")
+    APIXABAN = "apixaban", _("apixaban")
+    RIVAROXABAN = "rivaroxaban", _("rivaroxaban")
+    DABIGATRAN = "dabigatran", _("dabigatran")
+    EDOXABAN = "edoxaban", _("édoxaban")
+    CLOPIDOGREL = "clopidogrel", _("clopidogrel")
+    TICAGRELOR = "ticagrelor", _("ticagrélor")
+    PRASUGREL = "prasugrel", _("prasugrel")
+
+
 class DrugHoldInterval(models.Model):
-    """Minimum time between the last dose and a high-risk procedure (SIR 2019 defaults)."""
+    """Minimum time between the last dose and a high-risk procedure (SIR 2019 defaults; ASRA
+    2018 for subcutaneous calcium heparin)."""
 
     settings = models.ForeignKey(CentreSettings, on_delete=models.CASCADE, related_name="holds")
-    drug = models.CharField(_("médicament (clé DCI)"), max_length=40)
+    # A key the engine does not know would be silently ignored: choices refuse it.
+    drug = models.CharField(_("médicament (clé DCI)"), max_length=40, choices=HoldKey.choices)
     hours = models.FloatField(_("intervalle (heures)"), validators=[_positive])
     hours_low_crcl = models.FloatField(
         _("intervalle si clairance basse ou inconnue (heures)"),

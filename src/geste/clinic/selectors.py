@@ -7,7 +7,10 @@ from geste.rules.settings import HoldRule, SafetySettings
 
 
 def safety_settings() -> SafetySettings:
-    """The rules engine's settings from the centre's database row (two queries)."""
+    """The rules engine's settings from the centre's database row (two queries): every
+    threshold and interval of docs/domain/safety-check.md (revision 2). A hold row whose key
+    the engine does not know is refused by the model's choices; missing rows keep the
+    engine's default."""
     centre = CentreSettings.current()
     holds = {
         h.drug: HoldRule(
@@ -28,6 +31,7 @@ def safety_settings() -> SafetySettings:
         aptt_ratio_max=centre.aptt_ratio_max,
         childbearing_age_min=centre.childbearing_age_min,
         childbearing_age_max=centre.childbearing_age_max,
+        renal_review_crcl_below=centre.renal_review_crcl_below,
         holds={**defaults.holds, **holds},
     )
 
@@ -37,3 +41,8 @@ def procedures(*, enabled_only: bool = False) -> list[Procedure]:
     if enabled_only:
         qs = qs.filter(enabled=True)
     return list(qs)
+
+
+def crisis_policy_id() -> str:
+    """The id of the crisis policy in force, or "" outside a crisis."""
+    return CentreSettings.current().crisis_policy_id
