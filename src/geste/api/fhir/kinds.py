@@ -102,7 +102,7 @@ def _appointment_status(qs: QuerySet[Any], value: str) -> QuerySet[Any]:
 
 def _appointment(a: Appointment) -> dict[str, Any]:
     booking = FhirBooking.objects.filter(appointment=a).first()
-    return sched_map.appointment(a, booking.value if booking else None)
+    return sched_map.appointment(a, (booking.system, booking.value) if booking else None)
 
 
 def _service(p: Procedure) -> dict[str, Any]:

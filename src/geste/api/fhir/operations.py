@@ -206,8 +206,10 @@ def _book(
     )
 
 
-def book(request: HttpRequest, body: Any, *, user: Any) -> tuple[int, Appointment, str]:
-    """(status, appointment, identifier value); 201 new, 200 replay of the same identifier."""
+def book(
+    request: HttpRequest, body: Any, *, user: Any
+) -> tuple[int, Appointment, tuple[str, str] | None]:
+    """(status, appointment, identifier); 201 new, 200 replay of the same identifier."""
     wanted = _Wanted(parameters_from_body(body).get("appt-resource"))
     key, ident = wanted.key, wanted.identifier
     system, value = (ident.system or "", ident.value or "") if ident is not None else ("", "")
@@ -216,7 +218,7 @@ def book(request: HttpRequest, body: Any, *, user: Any) -> tuple[int, Appointmen
         if earlier is not None:
             if earlier.slot_id != key.id:
                 raise FhirError(409, "idempotency_conflict", issue="duplicate")
-            return 200, earlier.appointment, value
+            return 200, earlier.appointment, (system, value)
     procedure = Procedure.objects.filter(pk=key.procedure_id).first()
     room = Room.objects.filter(pk=key.room_id).first()
     radiologist = User.objects.filter(pk=key.radiologist_id, role=Role.RADIOLOGIST).first()
@@ -270,8 +272,8 @@ def book(request: HttpRequest, body: Any, *, user: Any) -> tuple[int, Appointmen
         earlier = FhirBooking.objects.filter(user=user, system=system, value=value).first()
         if earlier is None or earlier.slot_id != key.id:
             raise
-        return 200, earlier.appointment, value
-    return 201, appointment, value
+        return 200, earlier.appointment, (system, value)
+    return 201, appointment, ((system, value) if value else None)
 
 
 def _claim_hold(wanted: _Wanted, key: sched_map.SlotKey, user: Any) -> SlotHold | None:

@@ -109,7 +109,7 @@ def appointment_operation(request: HttpRequest, operation: str) -> HttpResponse:
     from geste.api.fhir.mappers.scheduling import appointment as appointment_map
 
     location = request.build_absolute_uri(f"/fhir/R4/Appointment/{appointment.pk}")
-    return respond(appointment_map(appointment, ident or None), status, Location=location)
+    return respond(appointment_map(appointment, ident), status, Location=location)
 
 
 def _read(request: HttpRequest, resource_type: str, rid: str, user: Any) -> tuple[Any, Any, Any]:

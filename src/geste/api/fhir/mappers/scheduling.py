@@ -84,7 +84,7 @@ def proposed(key: SlotKey, end: datetime, procedure: Procedure, patient_id: int)
     }
 
 
-def appointment(a: Appointment, identifier: str | None = None) -> dict[str, Any]:
+def appointment(a: Appointment, identifier: tuple[str, str] | None = None) -> dict[str, Any]:
     key = SlotKey(a.kind, a.procedure_id, a.room_id, a.radiologist_id, a.start)
     status = STATUS.get(AppointmentStatus(a.status), "booked")
     state = "declined" if status == "cancelled" else "accepted"
@@ -105,7 +105,8 @@ def appointment(a: Appointment, identifier: str | None = None) -> dict[str, Any]
         ],
     }
     if identifier:
-        out["identifier"] = [{"system": BOOKING_SYSTEM, "value": identifier}]
+        system, value = identifier
+        out["identifier"] = [{"system": system or BOOKING_SYSTEM, "value": value}]
     if a.request_id:
         out["basedOn"] = [ref("ServiceRequest", a.request_id)]
     if a.cancel_reason and status == "cancelled":
