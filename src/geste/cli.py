@@ -67,6 +67,8 @@ def print_demo_logins(host: str = "127.0.0.1", port: int = 8000) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    # The printed demo logins must work with a password alone; enrolment can still be tried.
+    os.environ.setdefault("GESTE_STAFF_2FA", "optional")
     _django_setup(debug=True)
     from django.core.management import call_command
 

@@ -33,6 +33,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "two_factor",
     "django_tasks",
     "django_tasks_db",
     "geste.audit",
@@ -45,7 +49,7 @@ INSTALLED_APPS = [
     "geste.portal",
     "geste.api",
     "geste.documents",
-    "geste.dicom",
+    "geste.security",
 ]
 
 MIDDLEWARE = [
@@ -56,7 +60,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "geste.security.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "geste.clinic.middleware.AdminOnlyMiddleware",
@@ -112,6 +118,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Staff two-factor authentication (TOTP + recovery codes): `required` sends an unenrolled staff
+# member to enrolment right after the password; `optional` lets everyone choose (demo, tests).
+GESTE_STAFF_2FA = env_str("GESTE_STAFF_2FA", "required")
+if GESTE_STAFF_2FA not in {"required", "optional"}:
+    raise EnvError(f"GESTE_STAFF_2FA must be 'required' or 'optional', got {GESTE_STAFF_2FA!r}")
+OTP_TOTP_ISSUER = env_str("GESTE_OTP_ISSUER", "geste")
+TWO_FACTOR_LOGIN_TIMEOUT = 600
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "landing"
 

@@ -6,6 +6,8 @@ os.environ.setdefault("GESTE_TESTING", "1")
 
 from geste.settings import *  # noqa: F403
 
+# Tests log in with force_login (no second factor); tests of `required` override this.
+GESTE_STAFF_2FA = "optional"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # tests only: speed
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 GESTE_SMS_BACKEND = "geste.clinic.sms.LocmemSmsBackend"

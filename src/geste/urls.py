@@ -12,6 +12,7 @@ urlpatterns = [
     path("accueil/", views.home, name="home"),
     path("connexion/", views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("compte/", include("geste.security.urls")),  # second factor: code, enrolment
     path(
         "mot-de-passe/oubli/",
         auth_views.PasswordResetView.as_view(

@@ -21,6 +21,8 @@ class AuditAction(models.TextChoices):
     AUTH_LOGOUT = "auth.logout", _("Déconnexion")
     AUTH_LOGIN_FAILED = "auth.login_failed", _("Échec de connexion")
     AUTH_LOCKED_OUT = "auth.locked_out", _("Connexion bloquée (trop d'échecs)")
+    AUTH_SECOND_FACTOR_PASSED = "auth.second_factor_passed", _("Code de connexion accepté")
+    AUTH_SECOND_FACTOR_FAILED = "auth.second_factor_failed", _("Code de connexion refusé")
     AUTH_TWO_FACTOR_ENABLED = "auth.two_factor_enabled", _("Double authentification activée")
     AUTH_TWO_FACTOR_DISABLED = "auth.two_factor_disabled", _("Double authentification retirée")
     AUTH_RECOVERY_CODES = "auth.recovery_codes_generated", _("Codes de secours générés")

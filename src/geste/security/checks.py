@@ -1,0 +1,1 @@
+"""Deploy checks (filled in by the production-settings step)."""
