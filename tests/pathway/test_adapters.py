@@ -55,7 +55,9 @@ def test_stale_questionnaire_is_missing(radiologist):
     book(req, T, radiologist)
     declare(young, T - timedelta(days=8), request=req, pregnant=False, fever=True)
     case = case_from_request(req)
-    assert case.patient.pregnant is None and case.fever is False
+    # rules revision 2: a missing answer is unknown (None), never "no"
+    assert case.patient.pregnant is None and case.fever is None
+    assert case.current_infection is None and case.skin_lesion_at_site is None
     assert "pregnancy_unknown" in check(case).codes
     s = CentreSettings.current()
     s.questionnaire_max_age_days = 10
@@ -251,7 +253,7 @@ def test_patient_history_read_once_but_filtered_per_request(
         cases = {c.case.id: c.case for chunk in case_chunks(qs, chunk_size=1) for c in chunk}
     assert len(cases) == 5
     assert cases[str(soon.pk)].fever is True
-    assert cases[str(later.pk)].fever is False  # the answer is 31 days old by then
+    assert cases[str(later.pk)].fever is None  # the answer is 31 days old by then: unknown
     assert cases[str(soon.pk)].hemostasis.platelets_g_l == 90.0  # type: ignore[union-attr]
     assert cases[str(later.pk)].hemostasis.platelets_g_l == 250.0  # type: ignore[union-attr]
     assert [cases[str(r.pk)] for r in (soon, later, *others)] == [

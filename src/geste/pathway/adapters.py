@@ -13,7 +13,7 @@ Where the facts come from:
   another request of the patient,
   counting only answers given at most `CentreSettings.questionnaire_max_age_days` before the
   reference time (scheduled_at, else `at`, else now). Older answers are treated as MISSING:
-  pregnancy unknown, no medication, no allergy, no fever/infection/skin-lesion flag. The
+  pregnancy unknown, no medication, no allergy, fever/infection/skin lesion unknown (None). The
   time-out page therefore refuses to pass while the questionnaire is missing (see
   `selectors.questionnaire_status`): a missing answer must be asked, never read as "no";
 - pregnancy asked again on the day by the technologist overrides the questionnaire when it is
@@ -274,7 +274,10 @@ def _build(
     crcl: float | None = None
     allergies: tuple[str, ...] = ()
     medications: tuple[Medication, ...] = ()
-    fever = infection = skin = False
+    # No fresh questionnaire: unknown (None), never "no" (rules revision 2).
+    fever: bool | None = None
+    infection: bool | None = None
+    skin: bool | None = None
     if decl is not None:
         decl_id, _, _, answered_at, pregnant, anticoagulant, listed = decl[:7]
         fever, infection, skin, crcl = decl[7:]
