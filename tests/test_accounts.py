@@ -104,7 +104,7 @@ def test_missing_patient_is_404_for_staff(receptionist: User) -> None:
 def test_patient_helper_gives_404_for_another_patients_record(alice: object, bob: object) -> None:
     from django.http import Http404
 
-    from geste.clinic.access import get_patient_for_user
+    from geste.patients.access import get_patient_for_user
 
     assert get_patient_for_user(alice.user, alice.pk) == alice  # type: ignore[attr-defined]
     with pytest.raises(Http404):

@@ -72,7 +72,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _django_setup(debug=True)
     from django.core.management import call_command
 
-    from geste.clinic.demo import demo_loaded, load_demo
+    from geste.demo import demo_loaded, load_demo
 
     call_command("migrate", interactive=False, verbosity=0)
     if not demo_loaded():
@@ -141,7 +141,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_seed(args: argparse.Namespace) -> int:
     _django_setup()
-    from geste.clinic.demo import load_demo
+    from geste.demo import load_demo
 
     load_demo(patients=args.patients, progress=sys.stdout)
     return 0

@@ -11,10 +11,9 @@ from geste.crisis.errors import CrisisError
 from geste.crisis.models import PlanStatus
 from geste.crisis.recovery import plan_create, priority_weight
 from geste.crisis.recovery_actions import item_move, item_remove, plan_accept
-from geste.crisis.selectors import session_minutes
 from geste.crisis.services import crisis_end, crisis_start
 from geste.pathway.models import RequestState
-from geste.rules.policy import load_policy
+from geste.pathway.sessions import session_minutes
 from geste.scheduling.models import Appointment, AppointmentKind, AppointmentStatus
 from tests.crisis import factories as f
 
@@ -129,7 +128,7 @@ def test_session_minutes_grouped_during_crisis(frozen, radiologist):
     crisis_start(policy_id=POLICY, actor=radiologist)
     assert session_minutes(req) == 180  # 90 x (1 + 0.5 x 2)
     single = f.request("vertebroplasty_tumoral")
-    assert session_minutes(single, policy=load_policy(POLICY)) == 90
+    assert session_minutes(single, policy_id=POLICY) == 90
 
 
 def test_priority_weight():

@@ -9,10 +9,9 @@ import pytest
 from django.utils import timezone
 
 from geste.clinic.models import Procedure, User
+from geste.pathway.booking import appointment_book, earliest_slots
 from geste.pathway.models import ProcedureRequest, RequestState
 from geste.scheduling.models import Appointment
-from geste.scheduling.selectors import earliest_slots
-from geste.scheduling.services import appointment_book
 from tests.e2e.conftest import screenshot
 from tests.scheduling.conftest import build_centre
 

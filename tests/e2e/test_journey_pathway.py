@@ -29,10 +29,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from geste.clinic.models import Procedure
+from geste.pathway.booking import appointment_book, earliest_slots
 from geste.pathway.models import ProcedureRequest, RequestState
 from geste.scheduling.models import Appointment, AppointmentKind
-from geste.scheduling.selectors import earliest_slots
-from geste.scheduling.services import appointment_book
 from tests.e2e.conftest import screenshot
 from tests.scheduling.conftest import build_centre
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from geste.clinic.models import User
+from geste.pathway.waitlist import waitlist_join
 from geste.scheduling.models import Appointment
-from geste.scheduling.waitlist import waitlist_join
 from tests.e2e.conftest import screenshot
 from tests.factories import PASSWORD, make_patient, make_user
 from tests.scheduling.conftest import build_centre, validated_request

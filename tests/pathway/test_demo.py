@@ -7,7 +7,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from geste.clinic.demo import load_demo
+from geste.demo import load_demo
 from geste.clinic.models import User
 from geste.pathway.models import ProcedureRequest, RequestState
 from tests.conftest import client_for

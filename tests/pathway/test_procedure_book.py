@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from geste.pathway.booking import earliest_slots
 from geste.pathway.models import RequestState
 from geste.scheduling.forms import slot_value
 from geste.scheduling.models import Appointment, AppointmentKind
-from geste.scheduling.selectors import earliest_slots
 from tests.conftest import client_for
 from tests.scheduling.conftest import build_centre, frozen, validated_request  # noqa: F401
 

@@ -7,17 +7,16 @@ from datetime import timedelta
 import pytest
 
 from geste.audit.models import AuditEvent
-from geste.pathway.models import ProcedureRequest, RequestState
-from geste.patients.models import Declaration, MedicationDeclaration
-from geste.scheduling.models import AppointmentStatus, Closure
-from geste.scheduling.services import (
-    BookingError,
-    SlotTaken,
+from geste.pathway.booking import (
     appointment_book,
     appointment_cancel,
     appointment_mark_no_show,
     appointment_move,
 )
+from geste.pathway.models import ProcedureRequest, RequestState
+from geste.patients.models import Declaration, MedicationDeclaration
+from geste.scheduling.errors import BookingError, SlotTaken
+from geste.scheduling.models import AppointmentStatus, Closure
 from tests.factories import make_patient
 from tests.scheduling.conftest import at, proc, validated_request
 

@@ -22,9 +22,10 @@ import pytest
 from django.db import connection, connections
 
 from geste.clinic.models import Procedure
+from geste.pathway.booking import appointment_book
 from geste.scheduling import locking, services
+from geste.scheduling.errors import BookingError, SlotTaken
 from geste.scheduling.models import ACTIVE_STATUSES, Appointment
-from geste.scheduling.services import BookingError, SlotTaken, appointment_book
 from tests.factories import make_patient, make_user
 from tests.scheduling.conftest import NOW, at, build_centre
 

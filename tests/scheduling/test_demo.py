@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from geste.clinic.demo import load_demo
+from geste.demo import load_demo
 from geste.pathway.models import ProcedureRequest, RequestState
 from geste.scheduling.models import Appointment, AppointmentKind, AppointmentStatus
 

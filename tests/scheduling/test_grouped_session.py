@@ -4,9 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from geste.crisis.models import CrisisPeriod
-from geste.scheduling.selectors import earliest_slots
-from geste.scheduling.services import appointment_book
+from geste.crisis.services import crisis_start
+from geste.pathway.booking import appointment_book, earliest_slots
 from tests.scheduling.conftest import at, proc, validated_request
 
 pytestmark = pytest.mark.django_db
@@ -26,9 +25,7 @@ def _book(centre, alice, request):  # type: ignore[no-untyped-def]
 
 
 def test_grouped_lesions_make_one_longer_session_during_a_crisis(centre, alice) -> None:  # type: ignore[no-untyped-def]
-    CrisisPeriod.objects.create(
-        policy_id="covid19-aphp-2020", policy_version="1", started_by=centre.radio
-    )
+    crisis_start(policy_id="covid19-aphp-2020", actor=centre.radio)
     request = validated_request(
         alice, "vertebroplasty_tumoral", lesion_count=3, clinicians_confirmed=True, severe_pain=True
     )

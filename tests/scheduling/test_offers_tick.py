@@ -9,11 +9,12 @@ from django.core import mail
 from django.core.management import call_command
 
 from geste.clinic import sms
+from geste.pathway.booking import appointment_book, appointment_cancel, earliest_slots
+from geste.pathway.offers import offer_accept, offer_decline
+from geste.pathway.tasks import expire_offers
+from geste.pathway.waitlist import waitlist_join
+from geste.scheduling.errors import SlotTaken
 from geste.scheduling.models import OfferStatus, ReminderSent, WaitlistOffer
-from geste.scheduling.selectors import earliest_slots
-from geste.scheduling.services import SlotTaken, appointment_book, appointment_cancel
-from geste.scheduling.tasks import expire_offers
-from geste.scheduling.waitlist import offer_accept, offer_decline, waitlist_join
 from tests.factories import make_patient
 from tests.scheduling.conftest import at, proc, validated_request
 
@@ -96,7 +97,7 @@ def test_expired_offer_frees_the_slot(held, centre, receptionist, frozen):
 
 def test_no_offer_for_a_time_taken_meanwhile(centre, alice, bob, receptionist):
     """offer_next re-checks under the lock: a time booked since it was freed is not offered."""
-    from geste.scheduling.waitlist import offer_next
+    from geste.pathway.waitlist import offer_next
 
     request_b = validated_request(bob)
     _book(centre, bob, receptionist, at("2026-03-20", "09:00"))

@@ -8,11 +8,11 @@ from django.test import Client
 from django.urls import reverse
 
 from geste.clinic.models import Role, User
+from geste.pathway.booking import appointment_book
 from geste.pathway.models import ProcedureRequest, RequestState
 from geste.patients.models import Patient
 from geste.scheduling.forms import slot_value
 from geste.scheduling.models import Appointment, AppointmentStatus
-from geste.scheduling.services import appointment_book
 from tests.conftest import client_for
 from tests.scheduling.conftest import at, proc
 
@@ -58,9 +58,7 @@ def test_new_patient_books_and_gets_an_account(centre):
     appt = Appointment.objects.get(patient=patient)
     assert appt.kind == "consultation" and appt.request == request
     # Logged in by the booking: the list shows the appointment.
-    assert (
-        "mardi 10 mars 2026" in client.get(reverse("portal:my_appointments")).content.decode()
-    )
+    assert "mardi 10 mars 2026" in client.get(reverse("portal:my_appointments")).content.decode()
 
 
 def test_bad_signup_books_nothing_and_names_the_field(centre):

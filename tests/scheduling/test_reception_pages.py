@@ -7,11 +7,11 @@ import pytest
 from django.urls import reverse
 
 from geste.audit.models import AuditEvent
+from geste.pathway.booking import appointment_book
 from geste.pathway.models import ProcedureRequest, RequestState
+from geste.pathway.waitlist import waitlist_join
 from geste.scheduling.forms import slot_value
 from geste.scheduling.models import Appointment, WaitlistEntry
-from geste.scheduling.services import appointment_book
-from geste.scheduling.waitlist import waitlist_join
 from tests.conftest import client_for
 from tests.factories import make_patient
 from tests.scheduling.conftest import at, proc, validated_request

@@ -6,10 +6,12 @@ import pytest
 from django.core import mail
 
 from geste.clinic import sms
+from geste.pathway.booking import appointment_book, appointment_cancel
+from geste.pathway.offers import offer_accept
+from geste.pathway.tasks import send_due_reminders, send_reminder
+from geste.pathway.waitlist import offers_expire, waitlist_join, waitlist_reorder
+from geste.scheduling.errors import BookingError
 from geste.scheduling.models import OfferStatus, ReminderSent, WaitlistOffer
-from geste.scheduling.services import BookingError, appointment_book, appointment_cancel
-from geste.scheduling.tasks import send_due_reminders, send_reminder
-from geste.scheduling.waitlist import offer_accept, offers_expire, waitlist_join, waitlist_reorder
 from tests.factories import make_patient
 from tests.scheduling.conftest import at, proc, validated_request
 

@@ -7,9 +7,8 @@ from datetime import UTC, time, timedelta
 import pytest
 
 from geste.clinic.models import Role
+from geste.pathway.booking import appointment_book, earliest_slots
 from geste.scheduling.models import Closure, RadiologistSkill, RosterEntry
-from geste.scheduling.selectors import earliest_slots
-from geste.scheduling.services import appointment_book
 from tests.factories import make_user
 from tests.scheduling.conftest import at, proc, roster_all_week, skill_all, validated_request
 

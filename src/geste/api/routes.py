@@ -35,7 +35,7 @@ def _register_routers() -> None:
 
     for module, prefix in (
         ("geste.api.rules_api", "/"),
-        ("geste.scheduling.api", "/"),
+        ("geste.api.booking", "/"),
         ("geste.crisis.api", "/crisis/"),
     ):
         try:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 
 from geste.clinic.models import STAFF_ROLES, Role
 
@@ -44,30 +44,3 @@ def role_required(*roles: str) -> Callable[[F], F]:
 staff_required = role_required(*STAFF_ROLES)
 patient_required = role_required(Role.PATIENT)
 clinician_required = role_required(Role.RADIOLOGIST, Role.ADMINISTRATOR)
-
-
-def get_patient_for_user(user: Any, patient_id: int) -> Any:
-    """A patient record the user may see: staff see all, a patient only their own."""
-    from geste.patients.models import Patient
-
-    if not getattr(user, "is_authenticated", False):
-        raise Http404
-    try:
-        patient = Patient.objects.get(pk=patient_id)
-    except (Patient.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-    if user.role in STAFF_ROLES:
-        return patient
-    if user.role == Role.PATIENT and patient.user_id == user.pk:
-        return patient
-    raise Http404
-
-
-def own_patient(user: Any) -> Any:
-    """The Patient record of a logged-in patient (404 if the account has none)."""
-    from geste.patients.models import Patient
-
-    try:
-        return Patient.objects.get(user=user)
-    except Patient.DoesNotExist:
-        raise Http404 from None

@@ -243,6 +243,12 @@ class CentreSettings(models.Model):
         default=2,
         validators=[MinValueValidator(1), MaxValueValidator(72)],
     )
+    # The crisis policy in force (docs/domain/crisis-triage.md), empty outside a crisis. The
+    # crisis room sets it when a crisis starts and clears it when it ends; booking (one floor
+    # below crisis) reads it here to size grouped sessions and to respect the policy.
+    crisis_policy_id = models.CharField(
+        _("politique de crise en vigueur"), max_length=80, blank=True, editable=False
+    )
     followup_hours = models.PositiveSmallIntegerField(
         _("suivi après le geste (heures)"),
         default=48,

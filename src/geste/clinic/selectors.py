@@ -41,3 +41,8 @@ def procedures(*, enabled_only: bool = False) -> list[Procedure]:
     if enabled_only:
         qs = qs.filter(enabled=True)
     return list(qs)
+
+
+def crisis_policy_id() -> str:
+    """The id of the crisis policy in force, or "" outside a crisis."""
+    return CentreSettings.current().crisis_policy_id

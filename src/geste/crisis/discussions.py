@@ -7,9 +7,7 @@ carried out at once (the clinicians' answer is the human in the loop).
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -17,11 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geste.audit.services import log_action
-from geste.clinic.models import CentreSettings
 from geste.crisis.effects import apply_decision
 from geste.crisis.errors import CrisisError
 from geste.crisis.models import Discussion
-from geste.crisis.selectors import hash_token
 from geste.pathway.adapters import case_from_request
 from geste.pathway.models import ProcedureRequest, RequestState
 from geste.rules.policy import load_policy
@@ -34,47 +30,6 @@ class Answer:
     threatening_lesion: bool = False
     severe_pain: bool = False
     local_tumor_control_needed: bool = False
-
-
-def discussion_open(
-    *,
-    request: ProcedureRequest,
-    actor: Any,
-    policy_id: str,
-    policy_version: str,
-    run_decision: Any = None,
-) -> tuple[Discussion, str]:
-    """Open a discussion and e-mail the secure link (after commit). Returns (discussion, raw
-    token); only the token's hash is stored."""
-    raw = secrets.token_urlsafe(32)
-    days = CentreSettings.current().report_link_days
-    with transaction.atomic():
-        discussion = Discussion.objects.create(
-            request=request,
-            decision=run_decision,
-            policy_id=policy_id,
-            policy_version=policy_version,
-            addressed_to=request.referring_physician,
-            addressed_email=request.referring_email,
-            token_hash=hash_token(raw),
-            expires_at=timezone.now() + timedelta(days=days),
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        )
-        log_action(
-            actor=actor,
-            action="crisis.discussion_opened",
-            obj=discussion,
-            patient=request.patient,
-            details={"request": request.pk, "emailed": bool(request.referring_email)},
-        )
-        transaction.on_commit(lambda: _send(discussion.pk, raw))
-    return discussion, raw
-
-
-def _send(discussion_id: int, raw: str) -> None:
-    from geste.crisis.notify import notify_referrer
-
-    notify_referrer(discussion_id, raw)
 
 
 def discussion_answer(

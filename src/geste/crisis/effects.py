@@ -9,14 +9,20 @@
 
 from __future__ import annotations
 
-from datetime import date
+import secrets
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from geste.crisis.models import DEFERRING, Decision, Outcome
+from geste.audit.services import log_action
+from geste.clinic.models import CentreSettings
+from geste.crisis.models import DEFERRING, Decision, Discussion, Outcome
+from geste.crisis.notify import notify_patient_change, notify_referrer
+from geste.crisis.selectors import hash_token
+from geste.pathway.booking import appointment_cancel
 from geste.pathway.models import PENDING_STATES, ProcedureRequest, RequestState
 from geste.pathway.services import request_transition
 from geste.pathway.transitions import resume_state
@@ -27,8 +33,6 @@ CRISIS_STATES = frozenset({RequestState.DEFERRED, RequestState.IN_DISCUSSION})
 
 def release_appointments(request: ProcedureRequest, actor: Any) -> int:
     """Cancel the request's future booked appointments (the slots go back to the agenda)."""
-    from geste.scheduling.services import appointment_cancel
-
     released = 0
     for appointment in Appointment.objects.filter(
         request=request, status=AppointmentStatus.BOOKED, start__gte=timezone.now()
@@ -91,8 +95,6 @@ def apply_decision(
             patient_id = request.patient_id
             transaction.on_commit(lambda: _notify_patient(patient_id))
     elif decision == Decision.DISCUSS:
-        from geste.crisis.discussions import discussion_open
-
         if state != RequestState.IN_DISCUSSION:
             request_transition(
                 request=request,
@@ -114,6 +116,43 @@ def apply_decision(
 
 
 def _notify_patient(patient_id: int) -> None:
-    from geste.crisis.notify import notify_patient_change
-
     notify_patient_change(patient_id)
+
+
+def discussion_open(
+    *,
+    request: ProcedureRequest,
+    actor: Any,
+    policy_id: str,
+    policy_version: str,
+    run_decision: Any = None,
+) -> tuple[Discussion, str]:
+    """Open a discussion and e-mail the secure link (after commit). Returns (discussion, raw
+    token); only the token's hash is stored."""
+    raw = secrets.token_urlsafe(32)
+    days = CentreSettings.current().report_link_days
+    with transaction.atomic():
+        discussion = Discussion.objects.create(
+            request=request,
+            decision=run_decision,
+            policy_id=policy_id,
+            policy_version=policy_version,
+            addressed_to=request.referring_physician,
+            addressed_email=request.referring_email,
+            token_hash=hash_token(raw),
+            expires_at=timezone.now() + timedelta(days=days),
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        log_action(
+            actor=actor,
+            action="crisis.discussion_opened",
+            obj=discussion,
+            patient=request.patient,
+            details={"request": request.pk, "emailed": bool(request.referring_email)},
+        )
+        transaction.on_commit(lambda: _send(discussion.pk, raw))
+    return discussion, raw
+
+
+def _send(discussion_id: int, raw: str) -> None:
+    notify_referrer(discussion_id, raw)

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geste.clinic.sms import send_sms
+from geste.crisis.models import Discussion
+from geste.patients.models import Patient
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +33,6 @@ def patient_change_message() -> str:
 
 
 def notify_patient_change(patient_id: int) -> None:
-    from geste.patients.models import Patient
-
     patient = Patient.objects.filter(pk=patient_id).first()
     if patient is None:
         return
@@ -53,8 +53,6 @@ def notify_patient_change(patient_id: int) -> None:
 
 
 def notify_referrer(discussion_id: int, raw_token: str) -> None:
-    from geste.crisis.models import Discussion
-
     discussion = Discussion.objects.filter(pk=discussion_id).first()
     if discussion is None or not discussion.addressed_email:
         return

@@ -33,9 +33,11 @@ from geste.crisis.models import (
     RecoveryPlan,
     RunDecision,
 )
-from geste.crisis.selectors import deferred_requests, grouped_factor
+from geste.crisis.selectors import deferred_requests
 from geste.pathway.adapters import cases_from_requests
 from geste.pathway.models import Level3Analgesics, ProcedureRequest
+from geste.pathway.prerequisites import prerequisites
+from geste.pathway.sessions import grouped_factor
 from geste.planning.backlog import BacklogItem, RadiologistDay, RoomDay
 from geste.planning.recovery import greedy_fcfs, plan_summary, solve_recovery
 from geste.rules.policy import load_policy
@@ -48,7 +50,6 @@ from geste.scheduling.models import (
     OpeningHours,
     RosterEntry,
 )
-from geste.scheduling.prerequisites import prerequisites
 
 DEFAULT_DAY_MINUTES = 600  # 08:00-18:00, when no opening hours or roster are set
 HORIZON_WEEKS = 12

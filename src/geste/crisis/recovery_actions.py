@@ -21,9 +21,12 @@ from geste.clinic.models import Room, User
 from geste.crisis.effects import resume
 from geste.crisis.errors import CrisisError
 from geste.crisis.models import PlanStatus, RecoveryItem, RecoveryPlan
+from geste.crisis.notify import notify_patient_change
 from geste.crisis.recovery import capacity_for, plan_refresh
+from geste.pathway.booking import appointment_book, earliest_slots
 from geste.pathway.models import RequestState
 from geste.scheduling import capacity
+from geste.scheduling.errors import BookingError
 
 
 @dataclass
@@ -33,15 +36,14 @@ class AcceptResult:
 
 
 def _slot(item: RecoveryItem) -> tuple[datetime, Room, User] | None:
-    from geste.scheduling.selectors import search_slots
-
     assert item.day is not None
     day_start = datetime.combine(item.day, time.min, tzinfo=capacity.PARIS)
     not_before = max(day_start, timezone.now())
     not_after = day_start + timedelta(days=1)
     req = item.request
     for rooms in ([item.room], None):
-        options = search_slots(
+        # The guarded list: only times the clinical guard will accept at booking.
+        options = earliest_slots(
             procedure=req.procedure,
             kind=item.kind,
             not_before=not_before,
@@ -58,8 +60,6 @@ def _slot(item: RecoveryItem) -> tuple[datetime, Room, User] | None:
 
 
 def _book(item: RecoveryItem, actor: Any) -> None:
-    from geste.scheduling.services import BookingError, appointment_book
-
     req = item.request
     req.refresh_from_db()
     if req.state != RequestState.DEFERRED:
@@ -89,8 +89,6 @@ def _book(item: RecoveryItem, actor: Any) -> None:
         patient_id = req.patient_id
 
         def notify() -> None:
-            from geste.crisis.notify import notify_patient_change
-
             notify_patient_change(patient_id)
 
         transaction.on_commit(notify)

@@ -12,14 +12,6 @@ from django.utils import timezone
 from geste.crisis.models import CrisisPeriod, Discussion, PolicyRun, RunDecision
 from geste.pathway.models import ProcedureRequest, RequestState
 from geste.rules.policy import Policy, load_policy
-from geste.rules.triage import triage
-
-# A grouped session (several lesions treated at once, crisis-triage.md rule 7) takes the
-# procedure's duration times 1 + 0.5 per extra lesion, capped at 2.5: each extra vertebra adds
-# about half a session (cement preparation and the imaging are shared), and one very long session
-# is split in practice. Documented in the README (crisis mode).
-GROUPED_EXTRA_PER_LESION = 0.5
-GROUPED_MAX_FACTOR = 2.5
 
 
 def active_crisis() -> CrisisPeriod | None:
@@ -35,26 +27,6 @@ def consultation_may_be_video(request: Any = None) -> bool:
     """During a crisis the pre-procedure consultation may be held by video (fewer trips for the
     oldest patients); outside a crisis it is held in person."""
     return active_crisis() is not None
-
-
-def grouped_factor(lesion_count: int) -> float:
-    extra = max(0, lesion_count - 1)
-    return min(GROUPED_MAX_FACTOR, 1 + GROUPED_EXTRA_PER_LESION * extra)
-
-
-def session_minutes(request: ProcedureRequest, *, policy: Policy | None = None) -> int:
-    """Length of the procedure session for this request: one longer session when the policy
-    groups its lesions (during a crisis, or with the policy given), else the catalogue's."""
-    base = int(request.procedure.duration_min)
-    policy = policy or active_policy()
-    if policy is None or request.lesion_count <= 1:
-        return base
-    from geste.pathway.adapters import case_from_request
-
-    result = triage(case_from_request(request), policy, timezone.localdate())
-    if not result.group_lesions:
-        return base
-    return round(base * grouped_factor(request.lesion_count))
 
 
 def hash_token(raw: str) -> str:

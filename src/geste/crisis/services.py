@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geste.audit.services import log_action
+from geste.clinic.models import CentreSettings
 from geste.crisis.effects import apply_decision
 from geste.crisis.errors import CrisisError
 from geste.crisis.models import (
@@ -26,7 +27,7 @@ from geste.crisis.models import (
     RunKind,
     RunStatus,
 )
-from geste.crisis.selectors import active_crisis
+from geste.crisis.selectors import active_crisis, deferred_requests
 from geste.crisis.whatif import run_create, run_execute
 from geste.rules.policy import PolicyError, load_policy
 
@@ -51,6 +52,9 @@ def crisis_start(*, policy_id: str, actor: Any) -> CrisisPeriod:
             crisis = CrisisPeriod.objects.create(
                 policy_id=policy.id, policy_version=policy.version, started_by=actor
             )
+            # Booking, one floor down, reads the policy in force from the centre's settings.
+            CentreSettings.current()  # the row exists before it is updated
+            CentreSettings.objects.update(crisis_policy_id=policy.id)
             log_action(
                 actor=actor,
                 action="crisis.started",
@@ -72,6 +76,7 @@ def crisis_end(*, crisis: CrisisPeriod, actor: Any) -> CrisisPeriod:
         locked.ended_at = timezone.now()
         locked.ended_by = actor
         locked.save(update_fields=["active", "ended_at", "ended_by"])
+        CentreSettings.objects.update(crisis_policy_id="")
         log_action(actor=actor, action="crisis.ended", obj=locked)
     crisis.refresh_from_db()
     return crisis
@@ -178,7 +183,6 @@ def review_due(*, today: date | None = None) -> PolicyRun | None:
     if crisis is None:
         return None  # outside a crisis nothing is re-sorted
     today = today or timezone.localdate()
-    from geste.crisis.selectors import deferred_requests
 
     if not deferred_requests().filter(review_on__lte=today).exists():
         return None

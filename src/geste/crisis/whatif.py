@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from geste.audit.services import log_action
 from geste.crisis.errors import CrisisError
@@ -84,8 +85,6 @@ def run_create(
 
 
 def _enqueue(run_id: int) -> None:
-    from geste.crisis.tasks import execute_run
-
     execute_run.enqueue(run_id)
 
 
@@ -215,3 +214,11 @@ def _flush(run_id: int, batch: list[tuple[Any, ...]], processed: int, counts: Co
         if batch:
             _insert(batch)
         PolicyRun.objects.filter(pk=run_id).update(processed=processed, counts=dict(counts))
+
+
+@task()
+def execute_run(run_id: int) -> dict[str, Any]:
+    """A policy run (what-if or review) in the background, in chunks, progress saved as it
+    goes. Defined beside run_execute so that run_create can enqueue it without a cycle."""
+    run = run_execute(run_id)
+    return {"run": run.pk, "status": run.status, "processed": run.processed}

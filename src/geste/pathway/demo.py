@@ -196,6 +196,10 @@ def _make(
 
 
 def load(*, context: dict[str, Any], progress: IO[str] | None = None) -> None:
+    receptionist = User.objects.filter(role=Role.RECEPTIONIST).order_by("pk").first()
+    linked = _link_requests(receptionist, timezone.now())
+    if progress is not None and linked:
+        progress.write(f"  pathway: {linked} scheduling appointments linked to requests\n")
     if ProcedureRequest.objects.filter(referring_physician="Dr Paul Mercier").exists():
         return
     rads = list(User.objects.filter(role=Role.RADIOLOGIST).order_by("username"))
@@ -247,3 +251,67 @@ def load(*, context: dict[str, Any], progress: IO[str] | None = None) -> None:
         _make(next(it), code, S.FOLLOWED_UP, rad, slots, pain=before, after=after, alert=i == 0)
     if progress is not None:
         progress.write(f"  pathway requests: {ProcedureRequest.objects.count()}\n")
+
+
+def _request_state(appointment: Appointment) -> str | None:
+    """The request state an appointment implies (None: left without a request).
+
+    Consultations: booked -> consultation_booked, done -> consultation_done, missed or
+    cancelled -> requested (still to book). Procedures to come: validated indication, then
+    procedure_booked. Past procedures stay without a request: a performed request needs a
+    procedure record and a report, which are the pathway demo's to write.
+    """
+    if appointment.kind == AppointmentKind.CONSULTATION:
+        return {
+            AppointmentStatus.BOOKED: RequestState.CONSULTATION_BOOKED,
+            AppointmentStatus.DONE: RequestState.CONSULTATION_DONE,
+        }.get(AppointmentStatus(appointment.status), RequestState.REQUESTED)
+    if appointment.status == AppointmentStatus.BOOKED:
+        return RequestState.PROCEDURE_BOOKED
+    return None
+
+
+def _link_requests(actor: User | None, now: Any) -> int:
+    """One request per appointment of the scheduling demo, in the state the appointment
+    implies, with its history (the appointments were written without one)."""
+    made = list(Appointment.objects.filter(request__isnull=True, booked_by=actor).order_by("start"))
+    pairs = []
+    for appointment in made:
+        state = _request_state(appointment)
+        if state is None:
+            continue
+        validated = state == RequestState.PROCEDURE_BOOKED
+        pairs.append(
+            (
+                appointment,
+                ProcedureRequest(
+                    patient=appointment.patient,
+                    procedure=appointment.procedure,
+                    state=state,
+                    created_by=actor,
+                    validated_by=appointment.radiologist if validated else None,
+                    validated_at=min(now, appointment.start) - timedelta(days=7)
+                    if validated
+                    else None,
+                ),
+            )
+        )
+    ProcedureRequest.objects.bulk_create([r for _, r in pairs], batch_size=500)
+    RequestTransition.objects.bulk_create(
+        [
+            RequestTransition(
+                request=r,
+                from_state=RequestState.REQUESTED,
+                to_state=r.state,
+                actor=actor,
+                reason="démo",
+            )
+            for _, r in pairs
+            if r.state != RequestState.REQUESTED
+        ],
+        batch_size=500,
+    )
+    for appointment, request in pairs:
+        appointment.request = request
+    Appointment.objects.bulk_update([a for a, _ in pairs], ["request"], batch_size=500)
+    return len(pairs)

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from geste.audit.services import log_action
+from geste.pathway.adapters import case_from_request
 from geste.pathway.models import Prescription, ProcedureRequest
 from geste.pathway.records import PrescriptionKind
 from geste.rules.case import default_region
@@ -21,8 +22,6 @@ _CONTRAST = {"arthrography", "epidurography"}
 def hemostasis_required(request: ProcedureRequest) -> bool:
     """Same rule as the engine's hemostasis_missing: every high-risk procedure, and any
     procedure for a patient on a vitamin K antagonist."""
-    from geste.pathway.adapters import case_from_request
-
     code = request.procedure.code
     if is_high_risk(code, request.region or default_region(code)):
         return True

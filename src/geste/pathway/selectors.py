@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,7 +11,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from geste.clinic.models import STAFF_ROLES, CentreSettings, Role
-from geste.pathway.models import FollowUp, ProcedureRequest, RequestState
+from geste.documents.models import Document
+from geste.pathway.models import ProcedureRequest
 from geste.patients.models import Declaration
 from geste.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentKind
 
@@ -87,67 +87,8 @@ def scheduled_at(request: ProcedureRequest) -> datetime | None:
     return appt.start if appt else None
 
 
-@dataclass
-class Dashboard:
-    day: Any  # worklists.DayList, with "verdict" on each row before its time-out
-    consultations: list[dict[str, Any]]
-    to_clear: list[dict[str, Any]]
-    to_decide: list[ProcedureRequest]
-    to_sign: list[ProcedureRequest]
-    alerts: list[FollowUp]
-
-
-# Requests whose time-out is still ahead: the engine's verdict is worth showing.
-BEFORE_TIMEOUT = (RequestState.PROCEDURE_BOOKED, RequestState.CHECKED_IN)
-
-
-def verdicts(request_ids: list[int]) -> dict[int, Any]:
-    """The engine's verdict per request, through the one adapter's batch form (a constant
-    number of queries)."""
-    from geste.clinic.selectors import safety_settings
-    from geste.pathway.adapters import cases_for_request_ids
-    from geste.rules.safety import check
-
-    settings = safety_settings()
-    return {int(c.id): check(c, settings) for c in cases_for_request_ids(request_ids)}
-
-
-def dashboard(day: date, *, show_all: bool = False) -> Dashboard:
-    """Radiologist's dashboard: today's consultations and procedures with the engine's verdict
-    per request still before its time-out, the points to clear, decisions to take, reports
-    to sign, follow-up alerts."""
-    from geste.pathway import worklists
-
-    rows = worklists.day_rows(day)
-    found = verdicts([r["request_id"] for r in rows if r["state"] in BEFORE_TIMEOUT])
-    timeout_url = worklists.url_maker("staff:timeout")
-    to_clear = []
-    for r in rows:
-        v = found.get(r["request_id"] or 0)
-        r["verdict"] = v.verdict if v is not None else ""
-        if v is not None and v.verdict != "go":
-            r["timeout_url"] = timeout_url(r["request_id"])
-            to_clear.append(r)
-    base = ProcedureRequest.objects.select_related("patient", "procedure")
-    return Dashboard(
-        day=worklists.split(rows, show_all=show_all),
-        consultations=worklists.day_consultations(day),
-        to_clear=to_clear,
-        to_decide=list(
-            base.filter(state=RequestState.CONSULTATION_DONE).order_by("created_at")[:50]
-        ),
-        to_sign=list(base.filter(state=RequestState.PERFORMED).order_by("created_at")[:50]),
-        alerts=list(
-            FollowUp.objects.filter(alert=True, alert_cleared_at__isnull=True)
-            .select_related("request__patient", "request__procedure")
-            .order_by("-answered_at")[:50]
-        ),
-    )
-
-
 def patient_requests(patient: Any) -> list[ProcedureRequest]:
     """Everything the portal shows: requests with prescriptions, report, follow-up, images."""
-    from geste.documents.models import Document
 
     return list(
         ProcedureRequest.objects.filter(patient=patient)

@@ -9,8 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geste.audit.services import log_action
-from geste.pathway.models import ProcedureRequest, RequestState, RequestTransition
+from geste.pathway.models import Consultation, ProcedureRequest, RequestState, RequestTransition
+from geste.pathway.prescriptions import prescriptions_write
 from geste.pathway.transitions import can_move
+from geste.scheduling.models import Appointment, AppointmentStatus
 
 
 class TransitionError(ValueError):
@@ -118,8 +120,6 @@ def consultation_record(
     pain_nrs: int | None = None,
 ) -> Any:
     """The consultation note; the request moves to consultation_done if it was booked."""
-    from geste.pathway.models import Consultation
-
     with transaction.atomic():
         consultation, _created = Consultation.objects.update_or_create(
             request=request,
@@ -152,8 +152,6 @@ def consultation_record(
 
 def request_validate(*, request: ProcedureRequest, actor: Any) -> ProcedureRequest:
     """Indication validated by a radiologist; prescriptions are written at the same time."""
-    from geste.pathway.prescriptions import prescriptions_write
-
     if not request.procedure.enabled:
         raise TransitionError(
             _("Ce geste n'est pas réalisé au centre : %(why)s")
@@ -222,7 +220,6 @@ def _release_appointments(request: ProcedureRequest, reason: str) -> None:
     # Written here rather than through scheduling's appointment_cancel: that one refuses
     # checked-in appointments and moves the request itself, while here the request's move is
     # the point. Booked and checked-in procedure slots are freed for others.
-    from geste.scheduling.models import Appointment, AppointmentStatus
 
     Appointment.objects.filter(
         request=request,

@@ -1,36 +1,32 @@
-"""Earliest-slot search: free (room, radiologist) slots for one procedure and one patient.
+"""Earliest-slot search on aware datetimes: the façade of the slot engine.
 
 Plain data in, slots out. The caller computes the opening windows (opening hours minus
 closures and public holidays), the radiologists' presence (rosters) and what is already booked.
-
-Rules a slot obeys:
-- it lies fully inside one room opening window AND one presence window of the radiologist
-  (a presence window restricted to a room only counts for that room);
-- the room's modality equals the query's; the radiologist has the required skill, if any;
-- it overlaps no busy interval of the room, of the radiologist or of the patient (intervals are
-  half-open: a slot may start when a busy interval ends);
-- it starts at or after ``not_before`` and ends at or before ``not_after``;
-- its start is on the step grid counted from its room opening window's start in LOCAL
-  wall-clock time (``query.tz``, Europe/Paris by default), and it lasts ``duration`` of real
-  (absolute) time.
-
-Why integers: Python compares and subtracts two aware datetimes that share a tzinfo on their
-wall-clock fields, ignoring the UTC offset, which is wrong by an hour across a daylight-saving
-change. Everything is therefore converted once to microseconds since the epoch (UTC), and the
-wall-clock grid is rebuilt from the zone's UTC offset on each side of a change: a wall-clock time
-that does not exist (the spring-forward hour) gives no slot; one that occurs twice (the
-fall-back hour) gives two distinct instants.
+The rules a slot obeys are those of `geste.planning.slotcore` (read its docstring): this module
+only converts datetimes to integers and back, filters rooms by modality and radiologists by
+skill, and stops at the limit.
 """
 
 from __future__ import annotations
 
-import heapq
-from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from itertools import islice
-from zoneinfo import ZoneInfo
+
+from geste.planning.slotcore import (
+    PARIS,
+    BusyIndex,
+    BusyTimes,
+    Calendars,
+    Pair,
+    Search,
+    busy_index,
+    first_per_day,
+    free_starts,
+    from_us,
+    to_us,
+)
 
 __all__ = [
     "PARIS",
@@ -44,13 +40,9 @@ __all__ = [
     "iter_slots",
 ]
 
-PARIS = ZoneInfo("Europe/Paris")
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
-_DAY_US = 86_400_000_000
-_NEVER = 1 << 62
-_FIRST_LOOK = 7 * _DAY_US
+_DAY = timedelta(days=1)
+_FIRST_LOOK = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +136,7 @@ def iter_slots(
     duration = query.duration // _US
     if query.limit is None:
         found: Iterator[tuple[int, int, int]] = _search(
-            query, not_before, not_after, rooms, radiologists, busy
+            query, query.not_before, query.not_after, rooms, radiologists, busy
         )
     else:
         # Converting a whole horizon of bookings costs more than searching it: look a week
@@ -152,84 +144,72 @@ def iter_slots(
         # ``limit`` slots ending before a cutoff are the first ``limit`` slots overall.
         span = _FIRST_LOOK
         if query.first_per_day:  # one slot a day: look about as many days ahead, weekends too
-            span = max(span, 2 * query.limit * _DAY_US)
+            span = max(span, 2 * query.limit * _DAY)
         while True:
-            cutoff = min(not_after, not_before + span)
+            cutoff = min(not_after, not_before + span // _US)
             first = list(
-                islice(_search(query, not_before, cutoff, rooms, radiologists, busy), query.limit)
+                islice(
+                    _search(query, query.not_before, from_us(cutoff), rooms, radiologists, busy),
+                    query.limit,
+                )
             )
             if len(first) == query.limit or cutoff == not_after:
                 break
             span *= 4
         found = iter(first)
     for start, room_id, rad_id in found:
-        yield Slot(_dt(start, query.tz), _dt(start + duration, query.tz), room_id, rad_id)
+        yield Slot(from_us(start, query.tz), from_us(start + duration, query.tz), room_id, rad_id)
 
 
 def _search(
     query: SlotQuery,
-    not_before: int,
-    not_after: int,
+    not_before: datetime,
+    not_after: datetime,
     rooms: Sequence[RoomCalendar],
     radiologists: Sequence[RadiologistCalendar],
     busy: Busy,
 ) -> Iterator[tuple[int, int, int]]:
-    """(start, room id, radiologist id) of the free slots within [not_before, not_after]."""
-    duration = query.duration // _US
-    if not_before + duration > not_after:
-        return iter(())
-    tz = query.tz
-    # Only what lies near the search span is converted (a day of margin either side, which also
-    # covers the hour of error of comparing two datetimes of one zone on wall-clock fields).
-    lo, hi = _dt(not_before - _DAY_US, tz), _dt(not_after + _DAY_US, tz)
+    """Convert what lies near [not_before, not_after] to integers and run the engine."""
+    # A day of margin either side, which also covers the hour of error of comparing two
+    # datetimes of one zone on their wall-clock fields.
+    lo, hi = not_before - _DAY, not_after + _DAY
 
-    def near(intervals: Sequence[Interval]) -> list[Interval]:
-        return [iv for iv in intervals if iv.end > lo and iv.start < hi]
+    def near(intervals: Sequence[Interval]) -> list[Pair]:
+        return _pairs(iv for iv in intervals if iv.end > lo and iv.start < hi)
 
-    span = _Span(not_before, not_after, duration, query.step // _US)
-    patient = _busy_index(near(busy.patient))
+    def index(intervals: Sequence[Interval]) -> BusyIndex:
+        return busy_index(near(intervals))
+
     skill = query.needs_radiologist_skill
-    rads = [
-        (
-            rad.radiologist_id,
-            [(iv, only) for iv, only in rad.present if iv.end > lo and iv.start < hi],
-        )
-        for rad in sorted(radiologists, key=lambda r: r.radiologist_id)
-        if skill is None or skill in rad.skills
-    ]
-    rad_busy: dict[int, _BusyIndex] = {}
-    streams: list[Iterator[tuple[int, int, int]]] = []
-    for room in sorted(rooms, key=lambda r: r.room_id):
-        if room.modality != query.modality:
-            continue
-        windows = _merged(near(room.open))
-        if not windows:
-            continue
-        room_busy = _busy_index(near(busy.rooms.get(room.room_id, ())))
-        for rad_id, present in rads:
-            presence = _merged([iv for iv, only in present if only in (None, room.room_id)])
-            if not presence:
-                continue
-            if rad_id not in rad_busy:
-                rad_busy[rad_id] = _busy_index(near(busy.radiologists.get(rad_id, ())))
-            streams.append(
-                _pair_starts(
-                    windows,
-                    presence,
-                    (room_busy, rad_busy[rad_id], patient),
-                    room.room_id,
-                    rad_id,
-                    span,
-                    tz,
-                )
-            )
-    merged: Iterator[tuple[int, int, int]] = heapq.merge(*streams)
-    if query.first_per_day:
-        merged = _first_per_day(merged, tz)
-    return merged
-
-
-# --- internals -------------------------------------------------------------------------------
+    room_ids = [r.room_id for r in rooms if r.modality == query.modality]
+    rads = [r for r in radiologists if skill is None or skill in r.skills]
+    calendars = Calendars(
+        rooms={r.room_id: near(r.open) for r in rooms if r.modality == query.modality},
+        presence={
+            r.radiologist_id: [
+                (*_pair(iv), only) for iv, only in r.present if iv.end > lo and iv.start < hi
+            ]
+            for r in rads
+        },
+    )
+    times = BusyTimes(
+        rooms={k: index(busy.rooms.get(k, ())) for k in room_ids},
+        radiologists={
+            r.radiologist_id: index(busy.radiologists.get(r.radiologist_id, ())) for r in rads
+        },
+        patient=index(busy.patient),
+    )
+    search = Search(
+        query.duration // _US,
+        query.step // _US,
+        _us(not_before, "not_before"),
+        _us(not_after, "not_after"),
+        query.tz,
+    )
+    stream = free_starts(
+        calendars=calendars, busy=times, room_ids=room_ids, skill=None, search=search
+    )
+    return first_per_day(stream, query.tz) if query.first_per_day else stream
 
 
 def _validate(query: SlotQuery) -> None:
@@ -242,162 +222,17 @@ def _validate(query: SlotQuery) -> None:
 
 
 def _us(dt: datetime, what: str) -> int:
-    """Microseconds since the epoch (exact, offset-aware)."""
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError(f"{what} must be an aware datetime, got {dt!r}")
-    return (dt - _EPOCH) // _US
+    return to_us(dt)
 
 
-def _dt(us: int, tz: tzinfo) -> datetime:
-    return (_EPOCH + timedelta(microseconds=us)).astimezone(tz)
+def _pair(iv: Interval) -> Pair:
+    start, end = to_us(iv.start), to_us(iv.end)
+    if end < start:
+        raise ValueError(f"interval ends before it starts: {iv!r}")
+    return start, end
 
 
-def _offset(us: int, tz: tzinfo) -> int:
-    offset = _dt(us, tz).utcoffset()
-    assert offset is not None
-    return offset // _US
-
-
-def _pairs(intervals: Sequence[Interval]) -> list[tuple[int, int]]:
-    out = []
-    for iv in intervals:
-        start, end = _us(iv.start, "start"), _us(iv.end, "end")
-        if end < start:
-            raise ValueError(f"interval ends before it starts: {iv!r}")
-        if end > start:
-            out.append((start, end))
-    out.sort()
-    return out
-
-
-def _merged(intervals: Sequence[Interval]) -> list[tuple[int, int]]:
-    """Sorted, disjoint, non-adjacent intervals covering the same time."""
-    out: list[tuple[int, int]] = []
-    for start, end in _pairs(intervals):
-        if out and start <= out[-1][1]:
-            if end > out[-1][1]:
-                out[-1] = (out[-1][0], end)
-        else:
-            out.append((start, end))
-    return out
-
-
-_BusyIndex = tuple[list[int], list[int]]  # starts, ends of disjoint sorted intervals
-
-
-def _busy_index(intervals: Sequence[Interval]) -> _BusyIndex:
-    merged = _merged(intervals)
-    return [s for s, _ in merged], [e for _, e in merged]
-
-
-@dataclass(frozen=True, slots=True)
-class _Span:
-    not_before: int
-    not_after: int
-    duration: int
-    step: int
-
-
-class _Grid:
-    """Instants whose local wall-clock time is the window's start plus a multiple of ``step``.
-
-    Split into segments of constant UTC offset, so each segment is an arithmetic progression.
-    """
-
-    __slots__ = ("origin", "segments", "step")
-
-    def __init__(self, start: int, end: int, step: int, tz: tzinfo) -> None:
-        self.step = step
-        offset = _offset(start, tz)
-        self.origin = start + offset  # wall-clock start, as microseconds of a naive epoch
-        self.segments: list[tuple[int, int, int]] = []
-        seg_start = start
-        # A zone changes offset at most once a day: look day by day, bisect where it changes.
-        chunk = start
-        while chunk < end:
-            chunk_end = min(end, chunk + _DAY_US)
-            if _offset(chunk_end - 1, tz) != offset:
-                lo, hi = chunk, chunk_end - 1  # offset(lo) == offset, offset(hi) differs
-                while hi - lo > 1:
-                    mid = (lo + hi) // 2
-                    if _offset(mid, tz) == offset:
-                        lo = mid
-                    else:
-                        hi = mid
-                self.segments.append((seg_start, hi, offset))
-                seg_start, offset = hi, _offset(hi, tz)
-                chunk = hi
-            else:
-                chunk = chunk_end
-        self.segments.append((seg_start, end, offset))
-
-    def next(self, t: int) -> int:
-        """The first grid instant at or after ``t`` (``_NEVER`` if none in the window)."""
-        for seg_start, seg_end, offset in self.segments:
-            if t < seg_end:
-                c = t if t > seg_start else seg_start
-                c += (self.origin - offset - c) % self.step
-                if c < seg_end:
-                    return c
-        return _NEVER
-
-
-def _pair_starts(
-    windows: list[tuple[int, int]],
-    presence: list[tuple[int, int]],
-    busy: tuple[_BusyIndex, ...],
-    room_id: int,
-    rad_id: int,
-    span: _Span,
-    tz: tzinfo,
-) -> Iterator[tuple[int, int, int]]:
-    """Free starts of one (room, radiologist) pair, in time order."""
-    duration, step = span.duration, span.step
-    # Skip windows that end before the search starts.
-    i = bisect_right([e for _, e in windows], span.not_before)
-    j = bisect_right([e for _, e in presence], span.not_before)
-    grid: _Grid | None = None
-    grid_of = -1
-    while i < len(windows) and j < len(presence):
-        w_start, w_end = windows[i]
-        p_start, p_end = presence[j]
-        if max(w_start, p_start) >= span.not_after:
-            return
-        lo = max(w_start, p_start, span.not_before)
-        hi = min(w_end, p_end, span.not_after)
-        if lo + duration <= hi:
-            if grid is None or grid_of != i:
-                grid, grid_of = _Grid(w_start, w_end, step, tz), i
-            t = grid.next(lo)
-            while t + duration <= hi:
-                blocked_until = _blocked_until(busy, t, t + duration)
-                if blocked_until > t:
-                    t = grid.next(blocked_until)
-                else:
-                    yield t, room_id, rad_id
-                    t = grid.next(t + 1)
-        if w_end <= p_end:
-            i += 1
-        else:
-            j += 1
-
-
-def _blocked_until(busy: tuple[_BusyIndex, ...], start: int, end: int) -> int:
-    """``start`` if [start, end) is free, else the latest end of a busy interval overlapping it."""
-    until = start
-    for starts, ends in busy:
-        k = bisect_right(ends, start)  # first interval ending after start
-        if k < len(starts) and starts[k] < end and ends[k] > until:
-            until = ends[k]
-    return until
-
-
-def _first_per_day(
-    stream: Iterator[tuple[int, int, int]], tz: tzinfo
-) -> Iterator[tuple[int, int, int]]:
-    seen: date | None = None
-    for item in stream:
-        day = _dt(item[0], tz).date()
-        if day != seen:
-            seen = day
-            yield item
+def _pairs(intervals: Iterator[Interval] | Sequence[Interval]) -> list[Pair]:
+    return [_pair(iv) for iv in intervals]

@@ -93,7 +93,7 @@ def load(*, context: dict[str, Any], progress: IO[str] | None = None) -> None:
         roster[(entry.weekday, 0)].append((entry.radiologist, entry.room_id))
     patients = list(Patient.objects.filter(user__isnull=True).order_by("pk"))
     rng.shuffle(patients)
-    receptionist = User.objects.filter(role=Role.RECEPTIONIST).first()
+    receptionist = User.objects.filter(role=Role.RECEPTIONIST).order_by("pk").first()
     today = timezone.localdate()
     first = today - timedelta(days=today.weekday() + 7 * WEEKS_BACK)
     now = timezone.now()
@@ -171,74 +171,6 @@ def load(*, context: dict[str, Any], progress: IO[str] | None = None) -> None:
                         )
                     )
                     t = end
-    linked = _link_requests(made, receptionist, now)
     Appointment.objects.bulk_create(made, batch_size=500)
-    _write(
-        progress,
-        f"  scheduling: {len(made)} appointments over six weeks, {linked} linked to requests",
-    )
-
-
-def _request_state(appointment: Appointment) -> str | None:
-    """The request state an appointment implies (None: left without a request).
-
-    Consultations: booked -> consultation_booked, done -> consultation_done, missed or
-    cancelled -> requested (still to book). Procedures to come: validated indication, then
-    procedure_booked. Past procedures stay without a request: a performed request needs a
-    procedure record and a report, which are the pathway demo's to write.
-    """
-    from geste.pathway.models import RequestState as S
-
-    if appointment.kind == AppointmentKind.CONSULTATION:
-        return {
-            AppointmentStatus.BOOKED: S.CONSULTATION_BOOKED,
-            AppointmentStatus.DONE: S.CONSULTATION_DONE,
-        }.get(AppointmentStatus(appointment.status), S.REQUESTED)
-    if appointment.status == AppointmentStatus.BOOKED:
-        return S.PROCEDURE_BOOKED
-    return None
-
-
-def _link_requests(made: list[Appointment], actor: User | None, now: Any) -> int:
-    """One request per appointment, in the state the appointment implies, with its history."""
-    from geste.pathway.models import ProcedureRequest, RequestState, RequestTransition
-
-    pairs = []
-    for appointment in made:
-        state = _request_state(appointment)
-        if state is None:
-            continue
-        validated = state == RequestState.PROCEDURE_BOOKED
-        pairs.append(
-            (
-                appointment,
-                ProcedureRequest(
-                    patient=appointment.patient,
-                    procedure=appointment.procedure,
-                    state=state,
-                    created_by=actor,
-                    validated_by=appointment.radiologist if validated else None,
-                    validated_at=min(now, appointment.start) - timedelta(days=7)
-                    if validated
-                    else None,
-                ),
-            )
-        )
-    ProcedureRequest.objects.bulk_create([r for _, r in pairs], batch_size=500)
-    RequestTransition.objects.bulk_create(
-        [
-            RequestTransition(
-                request=r,
-                from_state=RequestState.REQUESTED,
-                to_state=r.state,
-                actor=actor,
-                reason="démo",
-            )
-            for _, r in pairs
-            if r.state != RequestState.REQUESTED
-        ],
-        batch_size=500,
-    )
-    for appointment, request in pairs:
-        appointment.request = request
-    return len(pairs)
+    # The pathway's demo gives each of them the request it implies (pathway is the floor above).
+    _write(progress, f"  scheduling: {len(made)} appointments over six weeks")

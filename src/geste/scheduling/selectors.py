@@ -7,13 +7,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from geste.clinic.models import Procedure, Role, Room, User
-from geste.scheduling import capacity, slotsearch
-from geste.scheduling.models import Appointment, AppointmentKind
-from geste.scheduling.prerequisites import prerequisites
-from geste.scheduling.services import duration_for
+from geste.patients.models import Patient
+from geste.planning.slotcore import Search, free_starts, from_us, to_us
+from geste.scheduling import capacity
+from geste.scheduling.calendars import load_busy, load_calendars
+from geste.scheduling.models import Appointment, AppointmentKind, WaitlistEntry, WaitlistStatus
 
 _US = timedelta(microseconds=1)
 # How far ahead a search looks.
@@ -37,9 +37,11 @@ def search_slots(
     patient: Any = None,
     limit: int | None = 5,
     rooms: list[Room] | None = None,
-    request: Any = None,
+    duration: timedelta | None = None,
 ) -> list[SlotOption]:
-    """Free slots between two instants (no prerequisites: the caller sets not_before).
+    """Free slots between two instants. No clinical prerequisites here: the caller
+    (`geste.pathway.booking`) sets `not_before` and the session's `duration` (default: the
+    catalogue's duration of the procedure).
 
     Calendars for the whole span and the busy times (one query) are loaded once, then the
     span is searched lazily in memory: an early answer stops the search.
@@ -54,20 +56,20 @@ def search_slots(
     else:
         modalities = {procedure.modality, procedure.alt_modality} - {""}
         skill = procedure.code
-        duration = duration_for(kind, procedure, request)
+        duration = duration or timedelta(minutes=procedure.duration_min)
         step = timedelta(minutes=capacity.PROCEDURE_STEP_MINUTES)
     usable = {r.pk: r for r in rooms if modalities is None or r.modality in modalities}
     if not usable or not_before + duration > not_after:
         return []
     first = not_before.astimezone(capacity.PARIS).date()
     last = not_after.astimezone(capacity.PARIS).date()
-    lo, hi = slotsearch.to_us(not_before), slotsearch.to_us(not_after)
-    stream = slotsearch.free_starts(
-        calendars=slotsearch.load_calendars(usable, first, last),
-        busy=slotsearch.load_busy(lo, hi, getattr(patient, "pk", None)),
+    lo, hi = to_us(not_before), to_us(not_after)
+    stream = free_starts(
+        calendars=load_calendars(usable, first, last),
+        busy=load_busy(lo, hi, getattr(patient, "pk", None)),
         room_ids=usable,
         skill=skill,
-        search=slotsearch.Search(duration // _US, step // _US, lo, hi),
+        search=Search(duration // _US, step // _US, lo, hi),
     )
     # The same radiologist at the same time in two rooms is one option for the patient: keep
     # the first room (the stream is lazy, so this costs nothing when the limit is small).
@@ -83,45 +85,13 @@ def search_slots(
     rads = User.objects.in_bulk({rad_id for _s, _r, rad_id in slots})
     return [
         SlotOption(
-            slotsearch.from_us(start),
-            slotsearch.from_us(start) + duration,
+            from_us(start),
+            from_us(start) + duration,
             usable[room_id],
             rads[rad_id],
         )
         for start, room_id, rad_id in slots
     ]
-
-
-def earliest_slots(
-    *,
-    procedure: Procedure,
-    patient: Any,
-    kind: str,
-    not_before: datetime | None = None,
-    limit: int = 5,
-    video: bool = False,
-    request: Any = None,
-    horizon_days: int = HORIZON_DAYS,
-    not_after: datetime | None = None,
-) -> list[SlotOption]:
-    """The first `limit` options across rooms and radiologists, prerequisites honoured."""
-    pre = prerequisites(
-        patient=patient, procedure=procedure, kind=kind, request=request, not_before=not_before
-    )
-    if pre.blocked:
-        return []
-    horizon = not_after or timezone.now() + timedelta(days=horizon_days)
-    if pre.not_before >= horizon:
-        return []
-    return search_slots(
-        procedure=procedure,
-        kind=kind,
-        not_before=pre.not_before,
-        not_after=horizon,
-        patient=patient,
-        limit=limit,
-        request=request,
-    )
 
 
 def appointments_between(
@@ -159,8 +129,6 @@ def search_patients(query: str, *, limit: int = 20) -> list[Any]:
     """Patients whose names contain the words typed (identity only, for reception)."""
     from django.db.models import Q
 
-    from geste.patients.models import Patient
-
     qs = Patient.objects.all()
     for word in query.split()[:4]:
         qs = qs.filter(
@@ -173,8 +141,6 @@ def search_patients(query: str, *, limit: int = 20) -> list[Any]:
 
 def waiting_list() -> list[Any]:
     """Waiting patients in the order offers go out: priority, then waiting time."""
-    from geste.scheduling.models import WaitlistEntry, WaitlistStatus
-
     return list(
         WaitlistEntry.objects.filter(status=WaitlistStatus.WAITING)
         .select_related("patient", "request__procedure", "appointment")

@@ -1,61 +1,41 @@
-"""Booking writes: book, move, cancel, mark no-show (issue 4, points 3 and 4).
+"""Booking primitives: book, move, cancel, mark no-show a time in the calendar.
 
-Every booking runs the same recipe (DESIGN.md, house style 4): inside one transaction, lock the
-room, the radiologist and the patient rows (one fixed order), re-check that nothing active
-overlaps, then write. On PostgreSQL, exclusion constraints (migration 0003) back the check: if
-two writers ever got past it together, the database refuses the second one, reported as
-`SlotTaken` too.
+These know rooms, radiologists and patients, not requests: the clinical guard, the session
+length and the request's state live one floor up, in `geste.pathway.booking`, which is the
+only caller (import-linter forbids pages, the API and crisis to call these directly).
+
+Every write runs the same recipe (DESIGN.md, house style 4) inside the caller's transaction:
+lock the room, the radiologist and the patient rows (one fixed order), re-check that nothing
+active overlaps, then write. On PostgreSQL, exclusion constraints (migration 0003) back the
+check: if two writers ever got past it together, the database refuses the second one,
+reported as `SlotTaken` too.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from geste.audit.services import log_action
+from geste.audit.services import Actor, log_action
 from geste.clinic.models import Procedure, Role, Room, User
 from geste.scheduling import capacity, locking
+from geste.scheduling.errors import BookingError, SlotTaken
 from geste.scheduling.models import (
     ACTIVE_STATUSES,
     Appointment,
     AppointmentKind,
     AppointmentStatus,
     OfferStatus,
+    ReminderSent,
     WaitlistOffer,
 )
-from geste.scheduling.prerequisites import prerequisites
-
-
-class BookingError(ValueError):
-    """A booking refused; the message (French source) says why, for the person booking."""
-
-
-class SlotTaken(BookingError):
-    """The room, the radiologist or the patient already has an appointment at that time."""
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or _("Ce créneau vient d'être pris. Choisissez-en un autre."))
-
 
 OVERRIDE_ROLES = frozenset({Role.RADIOLOGIST, Role.ADMINISTRATOR})
-
-
-def duration_for(kind: str, procedure: Procedure, request: Any = None) -> timedelta:
-    """Length of the appointment. During a crisis, a request whose lesions the policy groups
-    is one longer session (crisis-triage.md rule 7, fewer trips)."""
-    if kind == AppointmentKind.CONSULTATION:
-        return timedelta(minutes=capacity.CONSULTATION_MINUTES)
-    if request is not None and request.lesion_count > 1:
-        # Late import: crisis builds on scheduling, not the other way round.
-        from geste.crisis.selectors import session_minutes
-
-        return timedelta(minutes=session_minutes(request))
-    return timedelta(minutes=procedure.duration_min)
 
 
 def _overlapping(start: datetime, end: datetime) -> Any:
@@ -87,7 +67,7 @@ def _check_capacity(
         raise BookingError(_("Le radiologue n'est pas présent à cette heure-là."))
 
 
-def _check_free(
+def check_free(
     *,
     start: datetime,
     end: datetime,
@@ -127,15 +107,11 @@ def _check_free(
         )
 
 
-def _insert(appointment: Appointment, *, savepoint: bool) -> Appointment:
-    """Insert; a breach of the exclusion constraints is reported as SlotTaken.
-
-    A savepoint (two more round trips) only when a caller's transaction encloses ours and
-    must stay usable after the refusal; otherwise the refusal rolls everything back anyway.
-    """
+def _insert(appointment: Appointment) -> Appointment:
+    """Insert; a breach of the exclusion constraints is reported as SlotTaken (the caller's
+    atomic block rolls back to its savepoint)."""
     try:
-        with transaction.atomic(savepoint=savepoint):
-            appointment.save()
+        appointment.save()
     except IntegrityError as exc:
         if "no_overlap" in str(exc):
             raise SlotTaken from exc
@@ -157,18 +133,19 @@ def appointment_book(
     kind: str,
     procedure: Procedure,
     start: datetime,
+    end: datetime,
     room: Room,
     radiologist: User,
-    actor: Any,
+    actor: Actor,
     request: Any = None,
     video: bool = False,
     override_reason: str = "",
 ) -> Appointment:
-    """Book a consultation or a procedure; raises SlotTaken or BookingError (French message).
+    """Book [start, end) in the room with the radiologist; raises SlotTaken or BookingError.
 
-    A request given with it moves on (requested -> consultation_booked, validated ->
-    procedure_booked). An override (radiologist or administrator, with a reason) books over an
-    existing appointment and is audited as such; it never skips opening hours or prerequisites.
+    An override (radiologist or administrator, with a reason) books over an existing
+    appointment and is audited as such; it never skips opening hours. Runs inside the
+    caller's transaction (the lock refuses to run outside one).
     """
     if kind not in AppointmentKind.values:
         raise BookingError(_("Type de rendez-vous inconnu."))
@@ -177,194 +154,119 @@ def appointment_book(
     if start < timezone.now():
         raise BookingError(_("Ce créneau est déjà passé."))
     override = _check_override(actor, override_reason)
-    end = start + duration_for(kind, procedure, request)
     _check_capacity(
         kind=kind, procedure=procedure, room=room, radiologist=radiologist, start=start, end=end
     )
-    pre = prerequisites(patient=patient, procedure=procedure, kind=kind, request=request)
-    if pre.blocked:
-        raise BookingError(pre.blocked)
-    if start < pre.not_before:
-        raise BookingError(
-            _("Pas de geste possible avant le %(date)s (délai de sécurité).")
-            % {"date": timezone.localtime(pre.not_before).strftime("%d/%m/%Y %H:%M")}
+    locking.lock_resources(room_id=room.pk, radiologist_id=radiologist.pk, patient_id=patient.pk)
+    if not override:
+        check_free(
+            start=start, end=end, room=room, radiologist=radiologist, patient=patient, exclude=None
         )
-    request = pre.request if kind == AppointmentKind.PROCEDURE else request
-    nested = connection.in_atomic_block
-    with transaction.atomic():
-        locking.lock_resources(
-            room_id=room.pk, radiologist_id=radiologist.pk, patient_id=patient.pk
-        )
-        if not override:
-            _check_free(
-                start=start,
-                end=end,
-                room=room,
-                radiologist=radiologist,
-                patient=patient,
-                exclude=None,
-            )
-        appointment = _insert(
-            Appointment(
-                patient=patient,
-                request=request,
-                kind=kind,
-                procedure=procedure,
-                room=room,
-                radiologist=radiologist,
-                start=start,
-                end=end,
-                video=video and kind == AppointmentKind.CONSULTATION,
-                booked_by=actor if getattr(actor, "is_authenticated", False) else None,
-                override_reason=override_reason.strip() if override else "",
-            ),
-            savepoint=nested,
-        )
-        _advance_request(request, kind, actor)
-        log_action(
-            actor=actor,
-            action="appointment.overridden" if override else "appointment.booked",
-            obj=appointment,
+    appointment = _insert(
+        Appointment(
             patient=patient,
-            details={"kind": kind, "start": start.isoformat(), "room": room.pk},
+            request=request,
+            kind=kind,
+            procedure=procedure,
+            room=room,
+            radiologist=radiologist,
+            start=start,
+            end=end,
+            video=video and kind == AppointmentKind.CONSULTATION,
+            booked_by=actor if getattr(actor, "is_authenticated", False) else None,
+            override_reason=override_reason.strip() if override else "",
         )
+    )
+    log_action(
+        actor=actor,
+        action="appointment.overridden" if override else "appointment.booked",
+        obj=appointment,
+        patient=patient,
+        details={"kind": kind, "start": start.isoformat(), "room": room.pk},
+    )
     return appointment
-
-
-def _advance_request(request: Any, kind: str, actor: Any) -> None:
-    if request is None:
-        return
-    from geste.pathway.models import RequestState
-    from geste.pathway.services import request_transition
-
-    target: str | None = {
-        (
-            str(AppointmentKind.CONSULTATION),
-            str(RequestState.REQUESTED),
-        ): RequestState.CONSULTATION_BOOKED,
-        (
-            str(AppointmentKind.PROCEDURE),
-            str(RequestState.VALIDATED),
-        ): RequestState.PROCEDURE_BOOKED,
-    }.get((str(kind), str(request.state)))
-    if target is not None:
-        request_transition(request=request, to_state=target, actor=actor)
-
-
-def _release_request(appointment: Appointment, actor: Any, reason: str) -> None:
-    request = appointment.request
-    if request is None:
-        return
-    from geste.pathway.models import RequestState
-    from geste.pathway.services import request_transition
-
-    back: str | None = {
-        (str(AppointmentKind.CONSULTATION), str(RequestState.CONSULTATION_BOOKED)): (
-            RequestState.REQUESTED
-        ),
-        (str(AppointmentKind.PROCEDURE), str(RequestState.PROCEDURE_BOOKED)): (
-            RequestState.VALIDATED
-        ),
-    }.get((str(appointment.kind), str(request.state)))
-    if back is not None:
-        request_transition(request=request, to_state=back, actor=actor, reason=reason)
 
 
 def appointment_move(
     *,
     appointment: Appointment,
     start: datetime,
-    actor: Any,
+    actor: Actor,
     room: Room | None = None,
     radiologist: User | None = None,
     reason: str = "",
 ) -> Appointment:
-    """Move a booked appointment to another start (and room, radiologist), same checks."""
+    """Move a booked appointment to another start (and room, radiologist), same checks; the
+    length stays. Runs inside the caller's transaction; returns the locked, saved row. The
+    reason, when given, goes into the audit event."""
     if appointment.status != AppointmentStatus.BOOKED:
         raise BookingError(_("Seul un rendez-vous programmé peut être déplacé."))
     if start < timezone.now():
         raise BookingError(_("Ce créneau est déjà passé."))
     room = room or appointment.room
     radiologist = radiologist or appointment.radiologist
-    procedure = appointment.procedure
     end = start + (appointment.end - appointment.start)
     _check_capacity(
         kind=appointment.kind,
-        procedure=procedure,
+        procedure=appointment.procedure,
         room=room,
         radiologist=radiologist,
         start=start,
         end=end,
     )
-    if appointment.kind == AppointmentKind.PROCEDURE:
-        pre = prerequisites(
-            patient=appointment.patient,
-            procedure=procedure,
-            kind=appointment.kind,
-            request=appointment.request,
-        )
-        if start < pre.not_before:
-            raise BookingError(_("Ce créneau est trop tôt pour les délais de sécurité."))
     old = {"start": appointment.start.isoformat(), "room": appointment.room_id}
-    with transaction.atomic():
-        locking.lock_resources(
-            room_id=room.pk, radiologist_id=radiologist.pk, patient_id=appointment.patient_id
-        )
-        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        if locked.status != AppointmentStatus.BOOKED:
-            raise BookingError(_("Seul un rendez-vous programmé peut être déplacé."))
-        _check_free(
-            start=start,
-            end=end,
-            room=room,
-            radiologist=radiologist,
-            patient=appointment.patient,
-            exclude=locked.pk,
-        )
-        locked.start, locked.end, locked.room, locked.radiologist = start, end, room, radiologist
-        try:
-            with transaction.atomic():
-                locked.save(update_fields=["start", "end", "room", "radiologist"])
-        except IntegrityError as exc:
-            if "no_overlap" in str(exc):
-                raise SlotTaken from exc
-            raise
-        # A reminder already sent named the old time: let the new time get its own.
-        from geste.scheduling.models import ReminderSent
-
-        ReminderSent.objects.filter(appointment=locked).delete()
-        log_action(
-            actor=actor,
-            action="appointment.moved",
-            obj=locked,
-            patient=locked.patient,
-            details={"from": old, "to": {"start": start.isoformat(), "room": room.pk}},
-        )
-        transaction.on_commit(lambda: _slot_freed(appointment.pk, old))
-    appointment.refresh_from_db()
-    return appointment
+    locking.lock_resources(
+        room_id=room.pk, radiologist_id=radiologist.pk, patient_id=appointment.patient_id
+    )
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if locked.status != AppointmentStatus.BOOKED:
+        raise BookingError(_("Seul un rendez-vous programmé peut être déplacé."))
+    check_free(
+        start=start,
+        end=end,
+        room=room,
+        radiologist=radiologist,
+        patient=appointment.patient,
+        exclude=locked.pk,
+    )
+    locked.start, locked.end, locked.room, locked.radiologist = start, end, room, radiologist
+    try:
+        locked.save(update_fields=["start", "end", "room", "radiologist"])
+    except IntegrityError as exc:
+        if "no_overlap" in str(exc):
+            raise SlotTaken from exc
+        raise
+    # A reminder already sent named the old time: let the new time get its own.
+    ReminderSent.objects.filter(appointment=locked).delete()
+    log_action(
+        actor=actor,
+        action="appointment.moved",
+        obj=locked,
+        patient=locked.patient,
+        details={
+            "from": old,
+            "to": {"start": start.isoformat(), "room": room.pk},
+            **({"reason": reason.strip()} if reason.strip() else {}),
+        },
+    )
+    return locked
 
 
-def appointment_cancel(*, appointment: Appointment, actor: Any, reason: str) -> Appointment:
-    """Cancel (reason required); the request goes back to where it was before the booking."""
+def appointment_cancel(*, appointment: Appointment, actor: Actor, reason: str) -> Appointment:
+    """Cancel (reason required), inside the caller's transaction; returns the locked row."""
     if not reason or not reason.strip():
         raise BookingError(_("Indiquez le motif de l'annulation."))
-    with transaction.atomic():
-        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        if locked.status != AppointmentStatus.BOOKED:
-            raise BookingError(_("Ce rendez-vous ne peut plus être annulé."))
-        locked.status = AppointmentStatus.CANCELLED
-        locked.cancel_reason = reason.strip()
-        locked.save(update_fields=["status", "cancel_reason"])
-        _release_request(locked, actor, reason.strip())
-        log_action(actor=actor, action="appointment.cancelled", obj=locked, patient=locked.patient)
-        old = {"start": locked.start.isoformat(), "room": locked.room_id}
-        transaction.on_commit(lambda: _slot_freed(locked.pk, old))
-    appointment.refresh_from_db()
-    return appointment
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if locked.status != AppointmentStatus.BOOKED:
+        raise BookingError(_("Ce rendez-vous ne peut plus être annulé."))
+    locked.status = AppointmentStatus.CANCELLED
+    locked.cancel_reason = reason.strip()
+    locked.save(update_fields=["status", "cancel_reason"])
+    log_action(actor=actor, action="appointment.cancelled", obj=locked, patient=locked.patient)
+    return locked
 
 
-def appointment_mark_no_show(*, appointment: Appointment, actor: Any) -> Appointment:
+def appointment_mark_no_show(*, appointment: Appointment, actor: Actor) -> Appointment:
     with transaction.atomic():
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if locked.status != AppointmentStatus.BOOKED:
@@ -376,10 +278,3 @@ def appointment_mark_no_show(*, appointment: Appointment, actor: Any) -> Appoint
         log_action(actor=actor, action="appointment.no_show", obj=locked, patient=locked.patient)
     appointment.refresh_from_db()
     return appointment
-
-
-def _slot_freed(appointment_id: int, old: dict[str, Any]) -> None:
-    """After commit: offer the freed time to the waiting list (a background task)."""
-    from geste.scheduling.tasks import offer_freed_slot
-
-    offer_freed_slot.enqueue(appointment_id, old["start"])

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from geste.audit.services import log_action
 from geste.documents.pdf import discharge_pdf, prescription_pdf, report_pdf
 from geste.pathway.adapters import case_from_request
-from geste.pathway.models import RequestState
+from geste.pathway.models import ProcedureRequest, RequestState
 from geste.pathway.texts import discharge_paragraphs
 from geste.patients.forms import DeclarationForm, MedicationFormSet
 from geste.patients.services import declaration_submit
@@ -72,8 +72,6 @@ def questionnaire_page(
 
 def render_pdf(request: HttpRequest, req: object, kind: str, item: int) -> HttpResponse:
     """The PDFs of a request (authorised by the caller); every download audited."""
-    from geste.pathway.models import ProcedureRequest
-
     assert isinstance(req, ProcedureRequest)
     if kind == "ordonnance":
         p = get_object_or_404(req.prescriptions.select_related("prescriber"), pk=item)

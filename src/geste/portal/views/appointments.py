@@ -12,19 +12,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from geste.clinic.access import own_patient, patient_required
+from geste.clinic.access import patient_required
 from geste.clinic.models import CentreSettings, Role, Room, User
+from geste.pathway.booking import appointment_cancel, appointment_move, earliest_slots
+from geste.pathway.offers import offer_accept, offer_decline
+from geste.pathway.waitlist import pending_offers, waitlist_join
+from geste.patients.access import own_patient
+from geste.scheduling.errors import BookingError
 from geste.scheduling.forms import CancelForm, parse_slot, slot_value
 from geste.scheduling.ics import appointment_ics
 from geste.scheduling.models import Appointment, AppointmentStatus, WaitlistOffer
-from geste.scheduling.selectors import earliest_slots, patient_appointments
-from geste.scheduling.services import BookingError, appointment_cancel, appointment_move
-from geste.scheduling.waitlist import (
-    offer_accept,
-    offer_decline,
-    pending_offers,
-    waitlist_join,
-)
+from geste.scheduling.selectors import patient_appointments
 
 
 def _own_appointment(request: HttpRequest, appointment_id: int) -> Appointment:

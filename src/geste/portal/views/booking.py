@@ -21,11 +21,12 @@ from django.views.decorators.http import require_http_methods
 
 from geste.audit.services import log_action
 from geste.clinic.models import Procedure, Role, Room, User
+from geste.pathway.booking import appointment_book, earliest_slots
+from geste.pathway.models import ProcedureRequest
 from geste.patients.models import Patient
+from geste.scheduling.errors import BookingError
 from geste.scheduling.forms import SignupForm, parse_slot, slot_value
 from geste.scheduling.models import AppointmentKind
-from geste.scheduling.selectors import earliest_slots
-from geste.scheduling.services import BookingError, appointment_book
 
 SLOTS_SHOWN = 12
 
@@ -114,8 +115,6 @@ def _book(
     form: SignupForm | None,
     slot: tuple[datetime, int, int],
 ) -> Any:
-    from geste.pathway.models import ProcedureRequest
-
     start, room_id, rad_id = slot
     room = Room.objects.filter(pk=room_id, active=True).first()
     radiologist = User.objects.filter(pk=rad_id, role=Role.RADIOLOGIST).first()

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from geste.clinic.access import own_patient, patient_required
+from geste.clinic.access import patient_required
 from geste.crisis.selectors import patient_deferrals
+from geste.patients.access import own_patient
 from geste.portal import selectors
 
 

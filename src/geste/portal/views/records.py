@@ -10,13 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geste.audit.services import log_action
-from geste.clinic.access import own_patient, patient_required
+from geste.clinic.access import patient_required
 from geste.documents.models import Document
 from geste.pathway import selectors
 from geste.pathway.forms import FollowUpForm
 from geste.pathway.models import FollowUp, ProcedureRequest, RequestState
 from geste.pathway.services import TransitionError
 from geste.pathway.services_after import followup_answer
+from geste.patients.access import own_patient
 from geste.web.pages import questionnaire_page, render_pdf
 
 _OPEN = (

@@ -19,9 +19,11 @@ from geste.audit.services import log_action
 from geste.clinic.access import role_required
 from geste.clinic.models import Procedure, Role, Room, User
 from geste.pathway import selectors
-from geste.pathway.models import RequestState
+from geste.pathway.booking import OVERRIDE_ROLES, appointment_book, earliest_slots
+from geste.pathway.models import ProcedureRequest, RequestState
 from geste.patients.models import Patient
 from geste.scheduling import capacity
+from geste.scheduling.errors import BookingError
 from geste.scheduling.forms import (
     OverrideBookForm,
     StaffBookForm,
@@ -29,8 +31,7 @@ from geste.scheduling.forms import (
     slot_value,
 )
 from geste.scheduling.models import Appointment, AppointmentKind
-from geste.scheduling.selectors import earliest_slots, search_patients
-from geste.scheduling.services import OVERRIDE_ROLES, BookingError, appointment_book
+from geste.scheduling.selectors import search_patients
 from geste.staff.roles import BOOKING_ROLES, booking_staff
 
 SLOTS_SHOWN = 12
@@ -53,7 +54,6 @@ def _request_for(patient: Patient, procedure: Procedure, kind: str, actor: Any) 
     procedure's request is the validated one the prerequisites find (None here)."""
     if kind != AppointmentKind.CONSULTATION:
         return None
-    from geste.pathway.models import ProcedureRequest, RequestState
 
     found = (
         ProcedureRequest.objects.filter(

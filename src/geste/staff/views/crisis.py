@@ -16,7 +16,7 @@ from geste.clinic.access import clinician_required
 from geste.crisis import selectors
 from geste.crisis.errors import CrisisError
 from geste.crisis.forms import DecisionForm, PolicyForm
-from geste.crisis.models import Decision, PolicyRun, RunStatus
+from geste.crisis.models import Decision, PolicyRun, RecoveryPlan, RunStatus
 from geste.crisis.services import (
     crisis_end,
     crisis_start,
@@ -46,7 +46,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _recent_plans():  # type: ignore[no-untyped-def]
-    from geste.crisis.models import RecoveryPlan
 
     return RecoveryPlan.objects.select_related("crisis")[:5]
 

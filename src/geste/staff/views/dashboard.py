@@ -13,6 +13,7 @@ from geste.clinic.access import clinician_required
 from geste.pathway import selectors
 from geste.pathway.charts import outcomes as compute_outcomes
 from geste.pathway.charts import pain_svg
+from geste.pathway.dashboard import dashboard as radiologist_dashboard
 from geste.pathway.forms import ADVERSE_EVENTS, ReasonForm
 from geste.pathway.models import FollowUp
 from geste.pathway.services import TransitionError
@@ -21,7 +22,7 @@ from geste.pathway.services_after import followup_alert_clear
 
 @clinician_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    d = selectors.dashboard(selectors.today(), show_all=request.GET.get("tout") == "1")
+    d = radiologist_dashboard(selectors.today(), show_all=request.GET.get("tout") == "1")
     labels = dict(ADVERSE_EVENTS)
     return render(
         request,

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from geste.audit.services import log_action
-from geste.clinic.access import get_patient_for_user
+from geste.patients.access import get_patient_for_user
 from geste.patients.models import Patient
 from geste.staff.roles import booking_staff
 

@@ -15,15 +15,11 @@ from django.views.decorators.http import require_POST
 
 from geste.clinic.access import role_required
 from geste.clinic.models import Role, Room
+from geste.pathway.booking import appointment_cancel, appointment_mark_no_show, appointment_move
+from geste.scheduling.errors import BookingError
 from geste.scheduling.forms import CancelForm, StaffMoveForm
 from geste.scheduling.models import Appointment
 from geste.scheduling.selectors import appointments_between, day_bounds
-from geste.scheduling.services import (
-    BookingError,
-    appointment_cancel,
-    appointment_mark_no_show,
-    appointment_move,
-)
 from geste.staff.roles import booking_staff
 
 

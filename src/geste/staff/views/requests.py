@@ -14,6 +14,7 @@ from geste.clinic.access import clinician_required, role_required, staff_require
 from geste.clinic.models import Role
 from geste.documents.models import Document, DocumentKind
 from geste.pathway import selectors
+from geste.pathway.booking import earliest_slots
 from geste.pathway.forms import (
     ConsultationForm,
     DecisionForm,
@@ -36,7 +37,6 @@ from geste.patients.forms import LabResultForm
 from geste.patients.selectors import lab_results
 from geste.patients.services import lab_result_record
 from geste.scheduling.forms import slot_value
-from geste.scheduling.selectors import earliest_slots
 from geste.staff.roles import BOOKING_ROLES, reception_required
 from geste.web.pages import questionnaire_page, render_pdf
 

@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from geste.pathway.waitlist import waitlist_reorder
 from geste.scheduling.forms import (
     WaitlistReorderForm,
 )
 from geste.scheduling.models import WaitlistEntry, WaitlistStatus
 from geste.scheduling.selectors import waiting_list
-from geste.scheduling.waitlist import waitlist_reorder
 from geste.staff.roles import booking_staff
 
 

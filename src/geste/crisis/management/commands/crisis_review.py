@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from geste.crisis.services import review_due
+
 
 class Command(BaseCommand):
     help = "Re-triage deferred requests whose review date has come, under the active policy."
@@ -15,8 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("--today", type=date.fromisoformat, default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from geste.crisis.services import review_due
-
         run = review_due(today=options["today"])
         if run is None:
             self.stdout.write("crisis_review: nothing to review")

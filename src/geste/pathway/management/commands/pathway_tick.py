@@ -10,14 +10,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from geste.pathway.reminders import due_followup_ids
+from geste.pathway.tasks import send_followup_reminder
+
 
 class Command(BaseCommand):
     help = "Send the follow-up reminders that have become due (idempotent; run it from cron)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from geste.pathway.reminders import due_followup_ids
-        from geste.pathway.tasks import send_followup_reminder
-
         ids = due_followup_ids()
         for followup_id in ids:
             send_followup_reminder.enqueue(followup_id)

@@ -17,6 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geste.clinic.models import CentreSettings, Procedure
+from geste.clinic.selectors import safety_settings
+from geste.pathway.adapters import case_from_request
+from geste.pathway.models import ProcedureRequest, RequestState
+from geste.patients.models import Declaration
 from geste.rules import case as rcase
 from geste.rules.drugs import drug_class
 from geste.rules.safety import bleeding_risk, check
@@ -35,12 +39,14 @@ class Prerequisites:
     blocked: str = ""  # a French sentence when no slot can be offered at all
     needs_blood_test: bool = False
     request: Any = None
+    # What sets not_before, for the message that names it: the end of a drug's hold
+    # (earliest_safe_at of the engine) and the first day the blood test can be ready.
+    hold_until: datetime | None = None
+    blood_test_from: datetime | None = None
 
 
 def validated_request(patient: Any, procedure: Procedure) -> Any:
     """The patient's request for this procedure whose indication is validated, if any."""
-    from geste.pathway.models import ProcedureRequest, RequestState
-
     return (
         ProcedureRequest.objects.filter(
             patient=patient,
@@ -54,8 +60,6 @@ def validated_request(patient: Any, procedure: Procedure) -> Any:
 
 
 def _latest_declaration(patient: Any) -> Any:
-    from geste.patients.models import Declaration
-
     return (
         Declaration.objects.filter(patient=patient)
         .prefetch_related("medications")
@@ -65,9 +69,8 @@ def _latest_declaration(patient: Any) -> Any:
 
 
 def _case(patient: Any, procedure: Procedure, request: Any, declaration: Any) -> rcase.Case:
-    adapter = _adapter()
-    if adapter is not None and request is not None:
-        return adapter(request, at=timezone.now())  # type: ignore[no-any-return]
+    if request is not None:
+        return case_from_request(request, at=timezone.now())
     meds = tuple(
         rcase.Medication(drug=m.drug, last_dose_at=m.last_dose_at, dose=m.dose or None)
         for m in (declaration.medications.all() if declaration is not None else ())
@@ -84,15 +87,6 @@ def _case(patient: Any, procedure: Procedure, request: Any, declaration: Any) ->
         indication_validated=True,
         medications=meds,
     )
-
-
-def _adapter() -> Any:
-    """The pathway's DB-to-rules adapter, once it exists (it is THE adapter)."""
-    try:
-        from geste.pathway.adapters import case_from_request  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return case_from_request
 
 
 def prerequisites(
@@ -117,17 +111,24 @@ def prerequisites(
         )
     declaration = _latest_declaration(patient)
     case = _case(patient, procedure, request, declaration)
-    from geste.clinic.selectors import safety_settings
-
     high = bleeding_risk(case) == "high"
     vka = any(drug_class(m.drug) == "vka" for m in case.medications)
     needs_blood = high or vka
+    blood_from = hold_until = None
     if needs_blood:
         lead = CentreSettings.current().blood_test_lead_days
         first_day = now.astimezone(PARIS).date() + timedelta(days=lead)
-        start = max(start, local_at(first_day, time.min))
+        blood_from = local_at(first_day, time.min)
+        start = max(start, blood_from)
     if any(drug_class(m.drug) in _HOLD_CLASSES for m in case.medications):
         result = check(case, safety_settings(), at=start)
         if result.earliest_safe_at is not None:
-            start = max(start, result.earliest_safe_at.astimezone(PARIS))
-    return Prerequisites(not_before=start, needs_blood_test=needs_blood, request=request)
+            hold_until = result.earliest_safe_at.astimezone(PARIS)
+            start = max(start, hold_until)
+    return Prerequisites(
+        not_before=start,
+        needs_blood_test=needs_blood,
+        request=request,
+        hold_until=hold_until,
+        blood_test_from=blood_from,
+    )

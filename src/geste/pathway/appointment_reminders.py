@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from geste.clinic.models import CentreSettings
 from geste.clinic.sms import send_sms
+from geste.pathway.prerequisites import prerequisites
 from geste.scheduling.capacity import local_at
 from geste.scheduling.ics import appointment_ics
 from geste.scheduling.models import (
@@ -45,8 +46,6 @@ def due_appointment_ids() -> list[int]:
 def needs_blood_test(appointment: Appointment) -> bool:
     if appointment.kind != AppointmentKind.PROCEDURE or appointment.request is None:
         return False
-    from geste.scheduling.prerequisites import prerequisites
-
     pre = prerequisites(
         patient=appointment.patient,
         procedure=appointment.procedure,

@@ -21,16 +21,11 @@ from ninja.errors import HttpError
 from pydantic import field_validator
 
 from geste.clinic.models import Procedure, Role, Room, User
+from geste.pathway.booking import appointment_book, appointment_cancel, earliest_slots
 from geste.patients.models import Patient
 from geste.scheduling import capacity
+from geste.scheduling.errors import BookingError, SlotTaken
 from geste.scheduling.models import Appointment, IdempotencyKey
-from geste.scheduling.selectors import earliest_slots
-from geste.scheduling.services import (
-    BookingError,
-    SlotTaken,
-    appointment_book,
-    appointment_cancel,
-)
 
 router = Router(tags=["booking"])
 MAX_RANGE_DAYS = 92

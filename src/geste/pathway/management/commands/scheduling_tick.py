@@ -17,6 +17,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from geste.pathway.appointment_reminders import due_appointment_ids, send_appointment_reminder
+from geste.pathway.tasks import expire_offers, send_due_reminders
+from geste.pathway.waitlist import offers_expire
+
 
 class Command(BaseCommand):
     help = "Send due appointment reminders and expire waiting-list offers (run from cron)."
@@ -29,10 +33,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from geste.scheduling.reminders import due_appointment_ids, send_appointment_reminder
-        from geste.scheduling.tasks import expire_offers, send_due_reminders
-        from geste.scheduling.waitlist import offers_expire
-
         if options["enqueue"]:
             send_due_reminders.enqueue()
             expire_offers.enqueue()

@@ -1,4 +1,4 @@
-"""Waiting list (issue 4, point 6).
+"""Waiting list: entries and offers (issue 4, point 6); accepting an offer is in offers.py.
 
 A patient with a validated indication asks for an earlier slot. When a slot frees, one offer
 goes to the first waiting patient who fits (clinical priority, then waiting time), held for
@@ -23,7 +23,10 @@ from django.utils.translation import gettext as _
 from geste.audit.services import log_action
 from geste.clinic.models import CentreSettings
 from geste.clinic.sms import send_sms
+from geste.pathway.prerequisites import prerequisites
+from geste.pathway.sessions import session_length
 from geste.scheduling import capacity, locking
+from geste.scheduling.errors import BookingError, SlotTaken
 from geste.scheduling.models import (
     Appointment,
     AppointmentKind,
@@ -33,14 +36,7 @@ from geste.scheduling.models import (
     WaitlistOffer,
     WaitlistStatus,
 )
-from geste.scheduling.prerequisites import prerequisites
-from geste.scheduling.services import (
-    BookingError,
-    SlotTaken,
-    _check_free,
-    appointment_book,
-    appointment_move,
-)
+from geste.scheduling.services import check_free
 
 
 def clinical_priority(request: Any) -> int:
@@ -138,7 +134,11 @@ def offer_next(*, start: datetime, end: datetime, room: Any, radiologist_id: int
     for entry in entries:
         if not _fits(entry, start, room, radiologist_id):
             continue
-        duration = timedelta(minutes=entry.request.procedure.duration_min)
+        duration = session_length(
+            kind=AppointmentKind.PROCEDURE,
+            procedure=entry.request.procedure,
+            request=entry.request,
+        )
         if start + duration > end:
             continue
         try:
@@ -147,7 +147,7 @@ def offer_next(*, start: datetime, end: datetime, room: Any, radiologist_id: int
                 locking.lock_resources(
                     room_id=room.pk, radiologist_id=radiologist_id, patient_id=entry.patient_id
                 )
-                _check_free(
+                check_free(
                     start=start,
                     end=start + duration,
                     room=room,
@@ -199,61 +199,6 @@ def _notify(offer: WaitlistOffer) -> None:
         send_mail(_("Un créneau plus proche"), body, None, [patient.email])
     if patient.phone:
         send_sms(patient.phone, body)
-
-
-def offer_accept(*, offer: WaitlistOffer, actor: Any) -> Appointment:
-    """Accept: book the offered time (or move the current appointment to it), atomically."""
-    with transaction.atomic():
-        locked = WaitlistOffer.objects.select_for_update().get(pk=offer.pk)
-        if locked.status != OfferStatus.PENDING or locked.expires_at <= timezone.now():
-            raise BookingError(_("Cette proposition n'est plus valable."))
-        # Accepted first: the offer's own hold must not block its acceptance (a failed
-        # booking below rolls this back with everything else).
-        locked.status = OfferStatus.ACCEPTED
-        locked.save(update_fields=["status"])
-        entry = locked.entry
-        current = entry.appointment
-        if current is not None and current.status == AppointmentStatus.BOOKED:
-            appointment = appointment_move(
-                appointment=current,
-                start=locked.start,
-                room=locked.room,
-                radiologist=locked.radiologist,
-                actor=actor,
-                reason="waitlist",
-            )
-        else:
-            appointment = appointment_book(
-                patient=entry.patient,
-                kind=AppointmentKind.PROCEDURE,
-                procedure=entry.request.procedure,
-                start=locked.start,
-                room=locked.room,
-                radiologist=locked.radiologist,
-                actor=actor,
-                request=entry.request,
-            )
-        locked.appointment = appointment
-        locked.save(update_fields=["appointment"])
-        entry.status = WaitlistStatus.SERVED
-        entry.save(update_fields=["status"])
-        log_action(actor=actor, action="waitlist.accepted", obj=locked, patient=entry.patient)
-    return appointment
-
-
-def offer_decline(*, offer: WaitlistOffer, actor: Any) -> None:
-    with transaction.atomic():
-        locked = WaitlistOffer.objects.select_for_update().get(pk=offer.pk)
-        if locked.status != OfferStatus.PENDING:
-            return
-        locked.status = OfferStatus.DECLINED
-        locked.save(update_fields=["status"])
-        log_action(
-            actor=actor, action="waitlist.declined", obj=locked, patient=locked.entry.patient
-        )
-    offer_next(
-        start=locked.start, end=locked.end, room=locked.room, radiologist_id=locked.radiologist_id
-    )
 
 
 def offers_expire() -> int:

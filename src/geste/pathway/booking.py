@@ -1,0 +1,225 @@
+"""Putting a request in time: the one guarded way to list, book, move and cancel appointments
+(docs/domain/safety-check.md, "Beyond the check"; docs/domain/pathway.md steps 2-3).
+
+Every path that places a consultation or a procedure in time comes through here: the patient's
+booking and "Mes rendez-vous", reception's booking and moves, the staff "programmer le geste",
+waiting-list offers and their acceptance, the recovery plan, the JSON API and FHIR. Here:
+- the session's length (a crisis policy that groups lesions makes one longer session);
+- the clinical guard, asked with the NEW start: no procedure before the end of a drug's hold
+  (the engine's `earliest_safe_at`) nor before the blood test can be ready; the refusal names
+  the earliest acceptable time;
+- the request's state (requested -> consultation_booked, validated -> procedure_booked, and
+  back when the appointment is cancelled);
+- the waiting list told, after commit, when a time frees.
+Below, `geste.scheduling.services` only knows rooms, radiologists and times; import-linter
+keeps pages, the API and crisis from calling it directly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from geste.audit.services import Actor
+from geste.clinic.models import Procedure, Room, User
+from geste.pathway.models import RequestState
+from geste.pathway.prerequisites import Prerequisites, prerequisites
+from geste.pathway.services import request_transition
+from geste.pathway.sessions import session_length
+from geste.pathway.tasks import offer_freed_slot
+from geste.scheduling import services as calendar
+from geste.scheduling.errors import BookingError
+from geste.scheduling.models import Appointment, AppointmentKind
+from geste.scheduling.selectors import HORIZON_DAYS, SlotOption, search_slots
+
+# Who may book over an existing appointment (with a reason, audited).
+OVERRIDE_ROLES = calendar.OVERRIDE_ROLES
+
+
+def _when(moment: datetime) -> str:
+    return date_format(timezone.localtime(moment), "l j F Y à H\\hi")
+
+
+def procedure_guard(
+    *, patient: Any, procedure: Procedure, request: Any, start: datetime
+) -> Prerequisites:
+    """The clinical guard of a procedure at `start` (the new time, whatever the path).
+
+    Refuses (BookingError, French) a procedure without a validated indication, before the end
+    of a drug's hold (the engine's earliest_safe_at), or before the blood test can be ready;
+    the message names the earliest acceptable time. Returns the prerequisites (with the
+    request they concern)."""
+    pre = prerequisites(
+        patient=patient, procedure=procedure, kind=AppointmentKind.PROCEDURE, request=request
+    )
+    if pre.blocked:
+        raise BookingError(pre.blocked)
+    if pre.hold_until is not None and start < pre.hold_until:
+        raise BookingError(
+            _(
+                "Trop tôt après la dernière prise d'un traitement anticoagulant ou "
+                "antiplaquettaire : pas de geste avant le %(when)s."
+            )
+            % {"when": _when(pre.not_before)}
+        )
+    if start < pre.not_before:
+        raise BookingError(
+            _("Trop tôt pour faire la prise de sang avant le geste : pas avant le %(when)s.")
+            % {"when": _when(pre.not_before)}
+        )
+    return pre
+
+
+def earliest_slots(
+    *,
+    procedure: Procedure,
+    patient: Any,
+    kind: str,
+    not_before: datetime | None = None,
+    limit: int | None = 5,
+    request: Any = None,
+    horizon_days: int = HORIZON_DAYS,
+    not_after: datetime | None = None,
+    rooms: list[Room] | None = None,
+) -> list[SlotOption]:
+    """The first `limit` times that may be offered: free in the calendar and clinically safe
+    (the same prerequisites as the guard, so no offered time is refused at booking)."""
+    pre = prerequisites(
+        patient=patient, procedure=procedure, kind=kind, request=request, not_before=not_before
+    )
+    if pre.blocked:
+        return []
+    horizon = not_after or timezone.now() + timedelta(days=horizon_days)
+    if pre.not_before >= horizon:
+        return []
+    return search_slots(
+        procedure=procedure,
+        kind=kind,
+        not_before=pre.not_before,
+        not_after=horizon,
+        patient=patient,
+        limit=limit,
+        rooms=rooms,
+        duration=session_length(kind=kind, procedure=procedure, request=pre.request or request),
+    )
+
+
+def appointment_book(
+    *,
+    patient: Any,
+    kind: str,
+    procedure: Procedure,
+    start: datetime,
+    room: Room,
+    radiologist: User,
+    actor: Actor,
+    request: Any = None,
+    video: bool = False,
+    override_reason: str = "",
+) -> Appointment:
+    """Book a consultation or a procedure; raises SlotTaken, ResourceBusy or BookingError.
+
+    A procedure passes the clinical guard at `start`; an override of the calendar (radiologist
+    or administrator, with a reason) never skips the guard. The request moves on (requested ->
+    consultation_booked, validated -> procedure_booked)."""
+    if kind == AppointmentKind.PROCEDURE:
+        request = procedure_guard(
+            patient=patient, procedure=procedure, request=request, start=start
+        ).request
+    end = start + session_length(kind=kind, procedure=procedure, request=request)
+    with transaction.atomic():
+        appointment = calendar.appointment_book(
+            patient=patient,
+            kind=kind,
+            procedure=procedure,
+            start=start,
+            end=end,
+            room=room,
+            radiologist=radiologist,
+            actor=actor,
+            request=request,
+            video=video,
+            override_reason=override_reason,
+        )
+        _advance_request(request, kind, actor)
+    return appointment
+
+
+def appointment_move(
+    *,
+    appointment: Appointment,
+    start: datetime,
+    actor: Actor,
+    room: Room | None = None,
+    radiologist: User | None = None,
+    reason: str = "",
+) -> Appointment:
+    """Move a booked appointment; a procedure passes the clinical guard at its NEW start."""
+    if appointment.kind == AppointmentKind.PROCEDURE:
+        procedure_guard(
+            patient=appointment.patient,
+            procedure=appointment.procedure,
+            request=appointment.request,
+            start=start,
+        )
+    old_start = appointment.start.isoformat()
+    with transaction.atomic():
+        moved = calendar.appointment_move(
+            appointment=appointment,
+            start=start,
+            actor=actor,
+            room=room,
+            radiologist=radiologist,
+            reason=reason,
+        )
+        transaction.on_commit(lambda: offer_freed_slot.enqueue(moved.pk, old_start))
+    appointment.refresh_from_db()
+    return appointment
+
+
+def appointment_cancel(*, appointment: Appointment, actor: Actor, reason: str) -> Appointment:
+    """Cancel (reason required); the request goes back to where it was before the booking and
+    the freed time is offered to the waiting list."""
+    with transaction.atomic():
+        cancelled = calendar.appointment_cancel(appointment=appointment, actor=actor, reason=reason)
+        _release_request(cancelled, actor, reason.strip())
+        old_start = cancelled.start.isoformat()
+        transaction.on_commit(lambda: offer_freed_slot.enqueue(cancelled.pk, old_start))
+    appointment.refresh_from_db()
+    return appointment
+
+
+def appointment_mark_no_show(*, appointment: Appointment, actor: Actor) -> Appointment:
+    return calendar.appointment_mark_no_show(appointment=appointment, actor=actor)
+
+
+_ADVANCE = {
+    (AppointmentKind.CONSULTATION, RequestState.REQUESTED): RequestState.CONSULTATION_BOOKED,
+    (AppointmentKind.PROCEDURE, RequestState.VALIDATED): RequestState.PROCEDURE_BOOKED,
+}
+_RELEASE = {
+    (AppointmentKind.CONSULTATION, RequestState.CONSULTATION_BOOKED): RequestState.REQUESTED,
+    (AppointmentKind.PROCEDURE, RequestState.PROCEDURE_BOOKED): RequestState.VALIDATED,
+}
+
+
+def _advance_request(request: Any, kind: str, actor: Actor) -> None:
+    if request is None:
+        return
+    target = _ADVANCE.get((AppointmentKind(kind), RequestState(request.state)))
+    if target is not None:
+        request_transition(request=request, to_state=target, actor=actor)
+
+
+def _release_request(appointment: Appointment, actor: Actor, reason: str) -> None:
+    request = appointment.request
+    if request is None:
+        return
+    back = _RELEASE.get((AppointmentKind(appointment.kind), RequestState(request.state)))
+    if back is not None:
+        request_transition(request=request, to_state=back, actor=actor, reason=reason)
