@@ -85,7 +85,7 @@ def test_defer_releases_appointment_and_notifies_minimally(
     assert len([s for s in sms.outbox if s.to == req.patient.phone]) == 1
     event = AuditEvent.objects.get(action="crisis.decision_confirmed")
     assert event.details["policy"] == POLICY
-    assert event.details["version"] == "1.0.0"
+    assert event.details["version"] == "2.0.0"  # rules revision 2 of the policy
     assert event.details["rules"] == ["R2b"]
 
 
