@@ -238,3 +238,33 @@ def test_slot_ids_round_trip() -> None:
     key = SlotKey("procedure", 3, 2, 5, timezone.now().replace(second=0, microsecond=0))
     assert SlotKey.parse(key.id) == key
     assert SlotKey.parse("nonsense") is None
+
+
+@pytest.mark.parametrize("limit", [1, 7, 60, 400])
+def test_the_first_week_shortcut_gives_the_whole_span_answer(centre, alice, limit):  # type: ignore[no-untyped-def]
+    """slots.free searches one week first: its answer must be the whole span's, whatever the
+    limit (60 and 400 cross the week's end on this centre)."""
+    from geste.api.fhir import slots
+
+    proc = Procedure.objects.get(code=FACET)
+    now = timezone.now()
+    for day in range(1, 6):  # a few bookings in the first week
+        start = now + timedelta(days=day, hours=3)
+        Appointment.objects.create(
+            patient=alice,
+            kind="procedure",
+            procedure=proc,
+            room=centre.room1,
+            radiologist=centre.radio,
+            start=start,
+            end=start + timedelta(minutes=50),
+        )
+    end = now + timedelta(days=40)
+    whole = search_slots(
+        procedure=proc, kind="procedure", not_before=now, not_after=end, limit=limit
+    )
+    quick = slots.free(procedure=proc, kind="procedure", not_before=now, not_after=end, limit=limit)
+    assert [(o.start, o.room.pk, o.radiologist.pk) for _k, o in quick] == [
+        (o.start, o.room.pk, o.radiologist.pk) for o in whole
+    ]
+    assert len(whole) == limit

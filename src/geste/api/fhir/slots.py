@@ -21,6 +21,7 @@ from geste.scheduling.selectors import SlotOption, search_slots
 
 # A hold may cover several grid starts; ask the engine for this many more per active hold.
 _PER_HOLD = 12
+FIRST_WINDOW = timedelta(days=7)
 
 
 def active_holds(first: datetime, last: datetime, *, exclude_user: Any = None) -> list[SlotHold]:
@@ -56,24 +57,24 @@ def free(
     not_before = max(not_before, timezone.now())
     holds = active_holds(not_before, not_after, exclude_user=user)
     ask = limit + _PER_HOLD * len(holds)
-    if safe:
-        found = earliest_slots(
-            procedure=procedure,
-            patient=patient,
-            kind=kind,
-            not_before=not_before,
-            not_after=not_after,
-            limit=ask,
-        )
-    else:
-        found = search_slots(
+    # A week first, then the whole span: the search loads calendars and bookings for its whole
+    # span, and the first slots are nearly always in the first week. The week's answer is
+    # exactly the beginning of the whole span's answer (slots come earliest first, and a slot
+    # the week's end cuts off starts after every slot the week returns), so when the week
+    # gives enough slots they are the same slots.
+    first_window = min(not_after, not_before + FIRST_WINDOW)
+    for window_end in dict.fromkeys((first_window, not_after)):
+        found = _search(
             procedure=procedure,
             kind=kind,
             not_before=not_before,
-            not_after=not_after,
-            patient=patient,
+            not_after=window_end,
             limit=ask,
+            patient=patient,
+            safe=safe,
         )
+        if len(found) >= ask:
+            break
     out = []
     for option in found:
         if holds and not _clear(option, holds):
@@ -83,6 +84,35 @@ def free(
         if len(out) >= limit:
             break
     return out
+
+
+def _search(
+    *,
+    procedure: Procedure,
+    kind: str,
+    not_before: datetime,
+    not_after: datetime,
+    limit: int,
+    patient: Any,
+    safe: bool,
+) -> list[SlotOption]:
+    if safe:
+        return earliest_slots(
+            procedure=procedure,
+            patient=patient,
+            kind=kind,
+            not_before=not_before,
+            not_after=not_after,
+            limit=limit,
+        )
+    return search_slots(
+        procedure=procedure,
+        kind=kind,
+        not_before=not_before,
+        not_after=not_after,
+        patient=patient,
+        limit=limit,
+    )
 
 
 def still_free(key: SlotKey, *, patient: Any = None, user: Any = None) -> SlotOption | None:
