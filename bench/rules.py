@@ -5,7 +5,8 @@
 Measures, on one core: safety check and crisis triage, engine alone (parsed Case objects ->
 results), parse + engine (decoded JSON -> results), and the CLI end to end
 (``python -m geste.rules.cli check FILE`` on a JSON Lines file, stdout to a file).
-Contract goal: >= 100,000 cases/s for the engine alone.
+Contract goal: >= 100,000 cases/s for the engine alone (issue 16: per core, with revision 2
+of the rules: unknown inputs and the triage's missing_inputs search included).
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ DRUGS = [
     "Sintrom",
     "Préviscan",
     "Lovenox 4000 UI",
+    "Fraxiparine 0,3 ml",
+    "Calciparine 5000 UI",
     "Innohep",
     "Arixtra",
     "héparine",
@@ -83,7 +86,7 @@ def make_case(rng: random.Random, i: int) -> dict[str, Any]:
     if rng.random() < 0.3:
         case["patient"]["pregnant"] = rng.random() < 0.05
     if rng.random() < 0.4:
-        case["patient"]["creatinine_clearance_ml_min"] = round(rng.uniform(15, 120), 1)
+        case["patient"]["creatinine_clearance_ml_min"] = round(rng.uniform(8, 120), 1)
     for flag, p in (
         ("fever", 0.03),
         ("current_infection", 0.03),
@@ -99,10 +102,15 @@ def make_case(rng: random.Random, i: int) -> dict[str, Any]:
         ("urgent_diagnosis_needed", 0.2),
         ("intrathecal_chemotherapy", 0.2),
     ):
-        if rng.random() < p:
+        r = rng.random()
+        if r < p:
             case[flag] = True
+        elif r < 0.5:
+            case[flag] = False
+        elif r < 0.6:
+            case[flag] = None  # revision 2: unknown, written as null (absent is unknown too)
     if rng.random() < 0.5:
-        case["level3_analgesics"] = rng.choice(LEVEL3_ANALGESICS)
+        case["level3_analgesics"] = rng.choice([*LEVEL3_ANALGESICS, None])
     if rng.random() < 0.3:
         case["clinicians_confirmed"] = rng.choice([True, False, None])
     if rng.random() < 0.2:
@@ -172,9 +180,11 @@ def main() -> None:
         v = check(c).verdict
         verdicts[v] = verdicts.get(v, 0) + 1
     decisions: dict[str, int] = {}
+    to_complete = 0
     for c in cases:
-        d = triage(c, policy, today).decision
-        decisions[d] = decisions.get(d, 0) + 1
+        t = triage(c, policy, today)
+        decisions[t.decision] = decisions.get(t.decision, 0) + 1
+        to_complete += bool(t.missing_inputs)
 
     t_check = best_of(args.repeat, lambda: [check(c) for c in cases])
     t_triage = best_of(args.repeat, lambda: [triage(c, policy, today) for c in cases])
@@ -212,7 +222,7 @@ def main() -> None:
 
     print(f"geste.rules benchmark: {n:,} cases (seed {args.seed}), Python {sys.version.split()[0]}")
     print(f"  verdicts:  {dict(sorted(verdicts.items()))}")
-    print(f"  decisions: {dict(sorted(decisions.items()))}")
+    print(f"  decisions: {dict(sorted(decisions.items()))}, with missing inputs: {to_complete:,}")
     print(f"engine alone (Case -> result), best of {args.repeat}, wall / cpu")
     for name, (wall, cpu_s) in (("check", t_check), ("triage", t_triage)):
         print(f"  {name:<7} (wall)      {rate(n, wall)}")

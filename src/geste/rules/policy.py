@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -118,6 +119,8 @@ class Policy:
     inputs: Mapping[str, tuple[tuple[str, tuple[object, ...]], ...]] = field(
         compare=False, repr=False, default_factory=dict
     )
+    # procedure -> one C-level getter of the values its decision rules read (a tuple)
+    readers: Mapping[str, Any] = field(compare=False, repr=False, default_factory=dict)
     # missing_inputs already found, by procedure and values read (filled by triage.py)
     memo: dict[tuple[Any, ...], tuple[str, ...]] = field(
         compare=False, repr=False, default_factory=dict
@@ -330,6 +333,13 @@ def parse_policy(obj: object) -> Policy:
         MappingProxyType(plan),
         MappingProxyType(reads),
         MappingProxyType(inputs),
+        MappingProxyType(
+            {
+                proc: attrgetter(*names, "procedure")  # always a tuple, even for one name
+                for proc, names in reads.items()
+                if inputs[proc]
+            }
+        ),
     )
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 from copy import copy
 from datetime import date
 from itertools import product
-from operator import attrgetter
 from typing import Any, NamedTuple
 
 from .case import Case
@@ -73,15 +72,12 @@ _MEMO_MAX = 50_000
 _SETTERS = {name: Case.__dict__[name].__set__ for name in Case.__dataclass_fields__}
 
 
-def _missing(
-    case: Case, policy: Policy, unknown: tuple[tuple[str, tuple[object, ...]], ...]
-) -> tuple[str, ...]:
+def _missing(case: Case, policy: Policy) -> tuple[str, ...]:
+    """Search the unknown inputs of a case whose pattern is not in the memo yet."""
     proc = case.procedure
-    key = (proc, *[attrgetter(f)(case) for f in policy.reads[proc]])
-    memo = policy.memo
-    found = memo.get(key)
-    if found is not None:
-        return found
+    unknown = tuple(item for item in policy.inputs[proc] if getattr(case, item[0]) is None)
+    if not unknown:
+        return ()
     steps = policy.plan[proc][0]
     trial = copy(case)
     setters = [_SETTERS[name] for name, _ in unknown]
@@ -98,11 +94,7 @@ def _missing(
             if seen.setdefault(others, decision) != decision:
                 missing.append(name)
                 break
-    result = tuple(missing)
-    if len(memo) >= _MEMO_MAX:  # bounded: numeric fields (age...) could vary a lot
-        memo.clear()
-    memo[key] = result
-    return result
+    return tuple(missing)
 
 
 def triage(case: Case, policy: Policy, today: date) -> TriageResult:
@@ -125,11 +117,19 @@ def triage(case: Case, policy: Policy, today: date) -> TriageResult:
             texts = (*texts, rule.explain)
     review = step.review
     missing: tuple[str, ...] = ()
-    inputs = policy.inputs.get(proc)
-    if inputs:
-        unknown = tuple(item for item in inputs if getattr(case, item[0]) is None)
-        if unknown:
-            missing = _missing(case, policy, unknown)
+    reader = policy.readers.get(proc)
+    if reader is not None:
+        # The answer depends only on the values the procedure's rules read: memoised by them
+        # (one C-level read and a dict lookup per case once a pattern is known).
+        key = reader(case)
+        memo = policy.memo
+        found = memo.get(key)
+        if found is None:
+            found = _missing(case, policy)
+            if len(memo) >= _MEMO_MAX:  # bounded: numeric fields (age...) could vary a lot
+                memo.clear()
+            memo[key] = found
+        missing = found
     return _new(
         TriageResult,
         (
