@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -37,6 +39,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "two_factor",
+    "axes",
     "django_tasks",
     "django_tasks_db",
     "geste.audit",
@@ -65,7 +68,11 @@ MIDDLEWARE = [
     "geste.security.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "geste.web.middleware.ResourceBusyMiddleware",
     "geste.clinic.middleware.AdminOnlyMiddleware",
+    "geste.security.ratelimit.RateLimitMiddleware",
+    # last, as django-axes asks: turns a locked-out login into its lockout response
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "geste.urls"
@@ -118,6 +125,38 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Lockout (django-axes): after GESTE_LOCKOUT_FAILURES wrong passwords for one username from one
+# address, that pair is refused for GESTE_LOCKOUT_MINUTES; the backend below refuses it before
+# any password hash is computed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+GESTE_LOCKOUT_MINUTES = env_int("GESTE_LOCKOUT_MINUTES", 15)
+AXES_FAILURE_LIMIT = env_int("GESTE_LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=GESTE_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "geste.security.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # logins are in the audit trail already
+AXES_VERBOSE = False  # usernames and addresses stay out of the server log
+# Rate limits (geste.security.ratelimit), N/s, N/m, N/h or N/d, on the shared cache below.
+GESTE_RATE_PASSWORD_RESET = env_str("GESTE_RATE_PASSWORD_RESET", "5/h")
+GESTE_RATE_SIGNUP = env_str("GESTE_RATE_SIGNUP", "10/h")
+GESTE_RATE_API = env_str("GESTE_RATE_API", "600/m")
+for _rate in (GESTE_RATE_PASSWORD_RESET, GESTE_RATE_SIGNUP, GESTE_RATE_API):
+    if not re.fullmatch(r"\d+/[smhd]", _rate):
+        raise EnvError(f"rates are N/s, N/m, N/h or N/d, got {_rate!r}")
+# Django's database cache by default (shared by every worker, nothing to run beside the app;
+# the table comes with `migrate`); Redis with GESTE_CACHE_URL=redis://... (needs `redis`).
+_cache_url = env_str("GESTE_CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "geste_cache"}
+    )
+}
 # Staff two-factor authentication (TOTP + recovery codes): `required` sends an unenrolled staff
 # member to enrolment right after the password; `optional` lets everyone choose (demo, tests).
 GESTE_STAFF_2FA = env_str("GESTE_STAFF_2FA", "required")

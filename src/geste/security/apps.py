@@ -6,4 +6,4 @@ class SecurityConfig(AppConfig):
     label = "security"
 
     def ready(self) -> None:
-        from geste.security import checks  # noqa: F401  (registers the deploy checks)
+        from geste.security import checks, lockout  # noqa: F401  (deploy checks, lockout audit)
