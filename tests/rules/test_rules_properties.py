@@ -79,7 +79,7 @@ def case_objs(draw: st.DrawFn, case_id: str = "h") -> dict[str, Any]:
             "pregnant": draw(st.sampled_from([None, None, False, True])),
             "creatinine_clearance_ml_min": draw(st.one_of(st.none(), st.floats(0, 300))),
         },
-        "level3_analgesics": draw(st.sampled_from(LEVEL3_ANALGESICS)),
+        "level3_analgesics": draw(st.sampled_from([*LEVEL3_ANALGESICS, None])),
         "clinicians_confirmed": draw(st.sampled_from([None, True, False])),
         "lesion_count": draw(st.integers(1, 50)),
         "pain_nrs": draw(st.one_of(st.none(), st.integers(0, 10))),
@@ -87,8 +87,11 @@ def case_objs(draw: st.DrawFn, case_id: str = "h") -> dict[str, Any]:
     }
     if draw(st.booleans()):
         obj["region"] = draw(st.sampled_from(REGIONS))
-    for flag in BOOLS:
-        obj[flag] = draw(st.booleans())
+    obj["indication_validated"] = draw(st.booleans())
+    for flag in BOOLS[1:]:
+        value = draw(st.sampled_from([False, True, None, "absent"]))  # revision 2: unknown
+        if value != "absent":
+            obj[flag] = value
     obj["medications"] = [
         {
             "drug": draw(st.sampled_from(DRUGS)),
@@ -210,3 +213,54 @@ def test_cli_lines_are_exactly_the_json_of_to_json(
     assert check_line(result, lang) == _dumps(result.to_json(lang))
     decided = triage(case, load_policy("covid19-aphp-2020"), date(2026, 3, 10))
     assert triage_line(decided) == _dumps(decided.to_json())
+
+
+_KNOWN_AS_FALSE = {"level3_analgesics": "not_tried"}
+
+
+@settings(deadline=None)
+@given(case_objs())
+def test_unknown_inputs_decide_as_false(obj: dict[str, Any]) -> None:
+    """Revision 2: an unknown clinical input (null or absent) decides as false / not_tried;
+    triage only adds which of them could change the decision."""
+    known = dict(obj)
+    for flag in [*BOOLS[1:], "level3_analgesics"]:  # every clinical input (not the indication)
+        if known.get(flag) is None:
+            known[flag] = _KNOWN_AS_FALSE.get(flag, False)
+    a, b = check(parse_case(obj)), check(parse_case(known))
+    assert (a.verdict, [f.code for f in a.findings]) == (b.verdict, [f.code for f in b.findings])
+    policy = load_policy("covid19-aphp-2020")
+    today = date(2026, 3, 10)
+    t, k = triage(parse_case(obj), policy, today), triage(parse_case(known), policy, today)
+    assert (t.decision, t.rules, t.review_on, t.group_lesions) == (
+        k.decision,
+        k.rules,
+        k.review_on,
+        k.group_lesions,
+    )
+    assert k.missing_inputs == ()
+    assert all(obj.get(name) is None for name in t.missing_inputs)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(_JSON.map(lambda v: json.dumps(v) + "\n"), st.text(max_size=200)))
+def test_any_input_is_exit_0_or_2_never_a_traceback(text: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "cases.jsonl"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        for main, argv in ((check_main, CHECK_ARGV), (triage_main, TRIAGE_ARGV)):
+            out, err = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                status = main([*argv, str(path)])
+            assert status in (0, 2)
+            if status == 2:
+                assert out.getvalue() == "" and err.getvalue().count("\n") == 1
+            else:
+                assert err.getvalue() == ""
