@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "geste.portal",
     "geste.api",
     "geste.documents",
+    "geste.dicom",
     "geste.security",
 ]
 

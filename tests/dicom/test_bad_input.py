@@ -229,3 +229,13 @@ def test_deactivated_station_is_refused_at_once(
     ae.add_requested_context(Verification)
     a = ae.associate(*dicom_server, ae_title="GESTE")
     assert a.is_rejected
+
+
+def test_find_accented_name_any_case(assoc: Association, day: dict[str, Any]) -> None:
+    for pattern in ("lef*", "LEFÈVRE^*", "Lefèvre^Bob"):
+        q = Dataset()
+        q.PatientName = pattern
+        q.AccessionNumber = ""
+        answers = [d for s, d in _find(assoc, q) if s == 0xFF00]
+        assert [str(a.PatientName) for a in answers] == ["Lefèvre^Bob"], pattern
+        assert set(answers[0].keys()) == {0x00080005, 0x00080050, 0x00100010}

@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 
 from pydicom.datadict import dictionary_VR, keyword_for_tag
+from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
@@ -98,7 +99,7 @@ def _in_range(value: str, query: str, vr: str) -> bool:
     return not (high.strip() and v > _norm(high, vr))
 
 
-def _scalar_match(value: Any, query: str, vr: str) -> bool:
+def scalar_match(value: Any, query: str, vr: str) -> bool:
     values = value if isinstance(value, list) else [value]
     values = ["" if v is None else str(v) for v in values]
     if vr in RANGE_VRS and "-" in query:
@@ -133,33 +134,64 @@ def _keyword(elem: Any) -> str:
     return str(elem.keyword or keyword_for_tag(elem.tag) or "")
 
 
-def matches(item: Item, query: Dataset) -> bool:
-    for elem in query:
-        kw = _keyword(elem)
-        if kw not in MATCHING_KEYS:
-            continue
-        if elem.VR == "SQ":
-            q_items = list(elem.value or [])
-            if not q_items or len(q_items[0]) == 0:
+class Query:
+    """A C-FIND identifier read once: what to match, what to answer. Reading the pydicom
+    Dataset for every candidate item cost more than everything else put together."""
+
+    def __init__(self, query: Dataset) -> None:
+        self.scalars: list[tuple[str, str, str]] = []  # (keyword, VR, wanted) to match
+        self.sequences: list[tuple[str, Query]] = []  # sequence keys with a non-empty item
+        self.answer: list[tuple[str, int, str, Query | None]] = []  # (kw, tag, VR, sub-query)
+        for elem in query:
+            kw = _keyword(elem)
+            if not kw or kw in SKIP:
                 continue
-            ours = item.get(kw) or []
-            if not any(matches(sub, q_items[0]) for sub in ours):
+            if elem.VR == "SQ":
+                items = list(elem.value or [])
+                sub = Query(items[0]) if items and len(items[0]) else None
+                self.answer.append((kw, int(elem.tag), "SQ", sub))
+                if sub is not None and kw in MATCHING_KEYS:
+                    self.sequences.append((kw, sub))
+                continue
+            vr = str(elem.VR or _vr(kw))
+            self.answer.append((kw, int(elem.tag), vr, None))
+            wanted = _query_value(elem)
+            if wanted is not None and kw in MATCHING_KEYS:
+                self.scalars.append((kw, vr, wanted))
+
+    def value(self, kw: str) -> str | None:
+        """The value asked for a top-level matching key (None: universal)."""
+        return next((w for k, _, w in self.scalars if k == kw), None)
+
+    def matches(self, item: Item) -> bool:
+        for kw, vr, wanted in self.scalars:
+            if kw not in item or not scalar_match(item[kw], wanted, vr):
                 return False
-            continue
-        wanted = _query_value(elem)
-        if wanted is None:
-            continue
-        if kw not in item or not _scalar_match(item[kw], wanted, elem.VR or _vr(kw)):
-            return False
-    return True
+        return all(any(sub.matches(x) for x in item.get(kw) or []) for kw, sub in self.sequences)
+
+    def project(self, item: Item, *, top: bool = True) -> Dataset:
+        """The answer for one matching item: the keys asked, with our values or empty."""
+        ds = Dataset()
+        if top:
+            ds.add(DataElement(0x00080005, "CS", CHARSET))
+        for kw, tag, vr, sub in self.answer:
+            if vr == "SQ":
+                ours = item.get(kw) or []
+                if sub is None:  # an empty item asks for the whole sequence
+                    seq = Sequence([_full(x) for x in ours])
+                else:
+                    seq = Sequence([sub.project(x, top=False) for x in ours if sub.matches(x)])
+                ds.add(DataElement(tag, "SQ", seq))
+            else:
+                ds.add(DataElement(tag, vr, _value(item.get(kw), vr)))
+        return ds
 
 
-def _set(ds: Dataset, kw: str, value: Any) -> None:
-    if value is None or value == "":
+def _value(value: Any, vr: str) -> Any:
+    if value is None or value == "" or value == []:
         # Asked for and unknown: returned with zero length (PS3.4 C.2.2.1.2).
-        setattr(ds, kw, None if _vr(kw) in {"US", "SS", "UL", "SL"} else "")
-    else:
-        setattr(ds, kw, value)
+        return None if vr in {"US", "SS", "UL", "SL"} else ""
+    return value
 
 
 def _full(item: Item) -> Dataset:
@@ -168,28 +200,13 @@ def _full(item: Item) -> Dataset:
         if isinstance(value, list) and value and isinstance(value[0], dict):
             setattr(ds, kw, Sequence([_full(sub) for sub in value]))
         else:
-            _set(ds, kw, value)
+            setattr(ds, kw, _value(value, _vr(kw)))
     return ds
 
 
-def project(item: Item, query: Dataset, *, top: bool = True) -> Dataset:
-    """The answer for one matching item: the keys asked, with our values or empty."""
-    ds = Dataset()
-    if top:
-        ds.SpecificCharacterSet = CHARSET
-    for elem in query:
-        kw = _keyword(elem)
-        if not kw or kw in SKIP:
-            continue
-        if elem.VR == "SQ":
-            q_items = list(elem.value or [])
-            ours = item.get(kw) or []
-            if not q_items or len(q_items[0]) == 0:
-                setattr(ds, kw, Sequence([_full(sub) for sub in ours]))
-            else:
-                q = q_items[0]
-                subs = [project(sub, q, top=False) for sub in ours if matches(sub, q)]
-                setattr(ds, kw, Sequence(subs))
-            continue
-        _set(ds, kw, item.get(kw))
-    return ds
+def matches(item: Item, query: Dataset) -> bool:
+    return Query(query).matches(item)
+
+
+def project(item: Item, query: Dataset) -> Dataset:
+    return Query(query).project(item)

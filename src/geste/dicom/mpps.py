@@ -16,18 +16,16 @@ A step that is COMPLETED or DISCONTINUED may no longer be changed (PS3.4 F.7.2.2
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from pydicom.dataset import Dataset
 
+from geste import PARIS
 from geste.audit.services import log_action
 from geste.dicom import identifiers as ids
 from geste.dicom.models import ModalityStation, PerformedStep, StepStatus
 from geste.pathway.models import ProcedureRequest
 from geste.scheduling.models import Appointment
-
-PARIS = ZoneInfo("Europe/Paris")
 
 # DIMSE statuses (PS3.7 Annex C, PS3.4 F.7.2)
 INVALID_ATTRIBUTE_VALUE = 0x0106

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from pydicom.dataset import Dataset
+
+from geste import PARIS
 
 XRAY_RDSR = "1.2.840.10008.5.1.4.1.1.88.67"
 ENHANCED_XRAY_RDSR = "1.2.840.10008.5.1.4.1.1.88.76"
@@ -50,8 +51,6 @@ DAP_UNITS = {
 }
 DOSE_UNITS = {"Gy": 1e3, "dGy": 100.0, "cGy": 10.0, "mGy": 1.0, "uGy": 1e-3}
 TIME_UNITS = {"s": 1.0, "ms": 1e-3, "min": 60.0, "h": 3600.0}
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 class RdsrError(ValueError):
@@ -106,6 +105,24 @@ def _children(item: Dataset) -> Iterator[Dataset]:
     yield from item.get("ContentSequence") or []
 
 
+CONCEPT_NAME = 0x0040A043  # ConceptNameCodeSequence
+EVENT_CODES = (EVENT_UID, STARTED, EVENT_TYPE, PLANE, DAP, RAK, DURATION)
+_EVENT_BYTES = tuple(c.encode() for c in EVENT_CODES)
+
+
+def _may_be(item: Dataset, wanted: tuple[bytes, ...]) -> bool:
+    """Cheap pre-filter: does the still-undecoded concept name hold one of our codes?
+
+    An event holds ~40 content items and we read 7; decoding every concept name sequence
+    is what made a 1.2 MB report take seconds (pydicom builds a Dataset per item). The raw
+    bytes are searched first; a hit is then decoded and checked for real."""
+    raw = item.get_item(CONCEPT_NAME)
+    value = getattr(raw, "value", None)
+    if isinstance(value, bytes):
+        return any(code in value for code in wanted)
+    return True  # already decoded (built in memory): check it the normal way
+
+
 def _num(item: Dataset, units: dict[str, float]) -> float:
     mv = item.get("MeasuredValueSequence")
     if not mv:
@@ -150,6 +167,8 @@ def _add(current: float | None, extra: float) -> float:
 def _event(item: Dataset) -> Event:
     ev = Event()
     for child in _children(item):
+        if not _may_be(child, _EVENT_BYTES):
+            continue
         code = _code(child)
         if code == EVENT_UID:
             ev.uid = str(child.get("UID", ""))

@@ -266,5 +266,4 @@ def start(host: str = "127.0.0.1", port: int = 11112, ae_title: str = "GESTE") -
 def serve(host: str = "127.0.0.1", port: int = 11112, ae_title: str = "GESTE") -> None:
     """Run the AE in the foreground until interrupted (`geste dicom`)."""
     ae = make_ae(ae_title)
-    logger.warning("geste dicom: AE %s listening on %s:%s", ae_title, host, port)
     ae.start_server((host, port), block=True, evt_handlers=HANDLERS)

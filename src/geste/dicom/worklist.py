@@ -10,23 +10,21 @@ The database narrows by date, station and identifiers; `matching` then applies e
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from pydicom.dataset import Dataset
 
+from geste import PARIS
 from geste.clinic.models import CentreSettings
 from geste.dicom import identifiers as ids
-from geste.dicom.matching import Item, QueryError, matches, project
+from geste.dicom.matching import Item, Query, QueryError, scalar_match
 from geste.dicom.models import ModalityStation
 from geste.patients.forms import ALLERGY_CHOICES
 from geste.patients.models import Declaration
 from geste.scheduling.models import Appointment, AppointmentKind, AppointmentStatus
 
-PARIS = ZoneInfo("Europe/Paris")
 CODING_SCHEME = "99GESTE"  # a private coding scheme ("99" prefix, PS3.16 8.2): our catalogue
 SEX = {"F": "F", "M": "M", "X": "O"}
 # PregnancyStatus (0010,21C0): 1 not pregnant, 2 possibly pregnant, 4 unknown. The
@@ -49,82 +47,121 @@ def _code(code: str, meaning: str) -> Item:
     return {key: code, "CodingSchemeDesignator": CODING_SCHEME, "CodeMeaning": _lo(meaning)}
 
 
-def _alerts(decl: Declaration | None) -> tuple[list[str], list[str]]:
+Row = dict[str, Any]
+DECLARATION_FIELDS = (
+    "patient_id",
+    "request_id",
+    "answered_at",
+    "pregnant",
+    "takes_anticoagulant",
+    "fever",
+    "current_infection",
+    "infection_details",
+    "skin_lesion_at_site",
+    "allergies",
+    "allergy_details",
+)
+APPOINTMENT_FIELDS = (
+    "pk",
+    "start",
+    "status",
+    "room_id",
+    "room__name",
+    "request_id",
+    "patient_id",
+    "patient__last_name",
+    "patient__first_names",
+    "patient__birth_date",
+    "patient__sex",
+    "procedure__code",
+    "procedure__label_fr",
+    "radiologist__first_name",
+    "radiologist__last_name",
+    "request__referring_physician",
+    "request__pregnancy_checked_at",
+    "request__pregnancy_checked_answer",
+)
+
+
+def _alerts(decl: Row | None) -> tuple[list[str], list[str]]:
     """(medical alerts, allergies) from a questionnaire, in French as staff read them."""
     if decl is None:
         return [], []
     alerts = []
-    if decl.takes_anticoagulant:
+    if decl["takes_anticoagulant"]:
         alerts.append("Anticoagulant ou antiagrégant")
-    if decl.fever:
+    if decl["fever"]:
         alerts.append("Fièvre")
-    if decl.current_infection:
-        alerts.append(_lo("Infection en cours " + (decl.infection_details or "")).strip())
-    if decl.skin_lesion_at_site:
+    if decl["current_infection"]:
+        alerts.append(_lo("Infection en cours " + (decl["infection_details"] or "")).strip())
+    if decl["skin_lesion_at_site"]:
         alerts.append("Lésion cutanée au point de ponction")
-    allergies = [_lo(str(ALLERGY_LABELS.get(a, a))) for a in decl.allergies or []]
-    if decl.allergy_details:
-        allergies.append(_lo(decl.allergy_details))
+    allergies = [_lo(str(ALLERGY_LABELS.get(a, a))) for a in decl["allergies"] or []]
+    if decl["allergy_details"]:
+        allergies.append(_lo(decl["allergy_details"]))
     return alerts, allergies
 
 
-def _declarations(appts: list[Appointment]) -> dict[int, Declaration]:
+def _declarations(appts: list[Row]) -> dict[int, Row]:
     """The questionnaire that counts for each appointment: the newest fresh one for its
     request (or for no request in particular); one read for the whole answer."""
     if not appts:
         return {}
     days = CentreSettings.current().questionnaire_max_age_days
-    oldest = min(a.start for a in appts) - timedelta(days=days)
-    by_patient: dict[int, list[Declaration]] = defaultdict(list)
-    for d in Declaration.objects.filter(
-        patient_id__in={a.patient_id for a in appts}, answered_at__gte=oldest
-    ).order_by("-answered_at"):
-        by_patient[d.patient_id].append(d)
+    oldest = min(a["start"] for a in appts) - timedelta(days=days)
+    by_patient: dict[int, list[Row]] = defaultdict(list)
+    for d in (
+        Declaration.objects.filter(
+            patient_id__in={a["patient_id"] for a in appts}, answered_at__gte=oldest
+        )
+        .order_by("-answered_at")
+        .values(*DECLARATION_FIELDS)
+    ):
+        by_patient[d["patient_id"]].append(d)
     out = {}
     for a in appts:
-        cutoff = a.start - timedelta(days=days)
-        for d in by_patient.get(a.patient_id, []):
-            if cutoff <= d.answered_at <= a.start and d.request_id in (a.request_id, None):
-                out[a.pk] = d
+        cutoff = a["start"] - timedelta(days=days)
+        for d in by_patient.get(a["patient_id"], []):
+            fresh = cutoff <= d["answered_at"] <= a["start"]
+            if fresh and d["request_id"] in (a["request_id"], None):
+                out[a["pk"]] = d
                 break
     return out
 
 
-def _pregnancy(appt: Appointment, decl: Declaration | None) -> int | None:
-    if appt.patient.sex == "M":
+def _pregnancy(appt: Row, decl: Row | None) -> int | None:
+    if appt["patient__sex"] == "M":
         return None
-    req = appt.request
-    answer = decl.pregnant if decl is not None else None
-    answered = decl.answered_at if decl is not None else None
-    checked = req.pregnancy_checked_at if req is not None else None
+    answer = decl["pregnant"] if decl is not None else None
+    answered = decl["answered_at"] if decl is not None else None
+    checked = appt["request__pregnancy_checked_at"]
     if checked is not None and (answered is None or checked >= answered):
-        answer = req.pregnancy_checked_answer if req is not None else None
+        answer = appt["request__pregnancy_checked_answer"]
     return PREGNANCY[answer]
 
 
-def item_for(appt: Appointment, station: ModalityStation, decl: Declaration | None) -> Item:
-    patient, proc, req = appt.patient, appt.procedure, appt.request
-    start = timezone.localtime(appt.start, PARIS)
+def item_for(appt: Row, station: ModalityStation, decl: Row | None) -> Item:
+    start = timezone.localtime(appt["start"], PARIS)
     alerts, allergies = _alerts(decl)
-    req_id = appt.request_id or 0
-    rad = appt.radiologist
-    code = _code(proc.code, proc.label_fr)
+    req_id = appt["request_id"] or 0
+    label = _lo(appt["procedure__label_fr"])
+    code = _code(appt["procedure__code"], label)
     return {
-        "PatientName": _pn(patient.last_name, patient.first_names),
-        "PatientID": ids.patient_id(patient.pk),
+        "PatientName": _pn(appt["patient__last_name"], appt["patient__first_names"]),
+        "PatientID": ids.patient_id(appt["patient_id"]),
         "IssuerOfPatientID": ids.ISSUER,
-        "PatientBirthDate": patient.birth_date.strftime("%Y%m%d"),
-        "PatientSex": SEX.get(patient.sex, "O"),
+        "PatientBirthDate": appt["patient__birth_date"].strftime("%Y%m%d"),
+        "PatientSex": SEX.get(appt["patient__sex"], "O"),
         "MedicalAlerts": alerts,
         "Allergies": allergies,
         "PregnancyStatus": _pregnancy(appt, decl),
         "AccessionNumber": ids.accession_number(req_id),
         "StudyInstanceUID": ids.study_uid(req_id),
         "RequestedProcedureID": ids.accession_number(req_id),
-        "RequestedProcedureDescription": _lo(proc.label_fr),
+        "RequestedProcedureDescription": label,
         "RequestedProcedureCodeSequence": [code],
         "RequestedProcedurePriority": "ROUTINE",
-        "ReferringPhysicianName": (req.referring_physician if req else "")[:64],
+        "ReferringPhysicianName": (appt["request__referring_physician"] or "")[:64],
         "ScheduledProcedureStepSequence": [
             {
                 "Modality": station.modality,
@@ -132,13 +169,15 @@ def item_for(appt: Appointment, station: ModalityStation, decl: Declaration | No
                 "ScheduledStationName": station.station_name,
                 "ScheduledProcedureStepStartDate": start.strftime("%Y%m%d"),
                 "ScheduledProcedureStepStartTime": start.strftime("%H%M%S"),
-                "ScheduledPerformingPhysicianName": _pn(rad.last_name, rad.first_name),
-                "ScheduledProcedureStepDescription": _lo(proc.label_fr),
+                "ScheduledPerformingPhysicianName": _pn(
+                    appt["radiologist__last_name"], appt["radiologist__first_name"]
+                ),
+                "ScheduledProcedureStepDescription": label,
                 "ScheduledProtocolCodeSequence": [code],
-                "ScheduledProcedureStepID": ids.step_id(appt.pk),
-                "ScheduledProcedureStepLocation": _lo(appt.room.name),
+                "ScheduledProcedureStepID": ids.step_id(appt["pk"]),
+                "ScheduledProcedureStepLocation": _lo(appt["room__name"]),
                 "ScheduledProcedureStepStatus": "ARRIVED"
-                if appt.status == AppointmentStatus.CHECKED_IN
+                if appt["status"] == AppointmentStatus.CHECKED_IN
                 else "SCHEDULED",
             }
         ],
@@ -179,35 +218,44 @@ def _parse_date(text: str) -> date:
     return date.fromisoformat(f"{t[:4]}-{t[4:6]}-{t[6:]}")
 
 
-def _stations(query: Dataset) -> list[ModalityStation]:
-    stations = list(ModalityStation.objects.filter(active=True).select_related("room"))
-    sps = query.get("ScheduledProcedureStepSequence")
-    if sps and len(sps):
-        probe = Dataset()
-        for kw in ("ScheduledStationAETitle", "Modality", "ScheduledStationName"):
-            if kw in sps[0]:
-                setattr(probe, kw, sps[0].get(kw))
-        stations = [
-            s
-            for s in stations
-            if matches(
-                {
-                    "ScheduledStationAETitle": s.ae_title,
-                    "Modality": s.modality,
-                    "ScheduledStationName": s.station_name,
-                },
-                probe,
-            )
-        ]
-    return stations
+STATION_KEYS = ("ScheduledStationAETitle", "Modality", "ScheduledStationName")
 
 
-def find(query: Dataset) -> Iterable[Dataset]:
-    """Every worklist item matching `query`, as the answer datasets (keys asked only)."""
+def _stations(query: Query) -> list[ModalityStation]:
+    """The active stations the query's station keys (AE title, modality, name) allow."""
+    stations = list(ModalityStation.objects.filter(active=True))
+    sps = next((sub for kw, sub in query.sequences if kw == "ScheduledProcedureStepSequence"), None)
+    if sps is None:
+        return stations
+    keys = [(kw, vr, wanted) for kw, vr, wanted in sps.scalars if kw in STATION_KEYS]
+
+    def ok(s: ModalityStation) -> bool:
+        values = dict(zip(STATION_KEYS, (s.ae_title, s.modality, s.station_name), strict=True))
+        return all(scalar_match(values[kw], wanted, vr) for kw, vr, wanted in keys)
+
+    return [s for s in stations if ok(s)]
+
+
+def _name_prefix(pattern: str | None) -> str:
+    """The literal start of a family-name pattern, for the database to narrow by; only
+    ASCII (SQLite folds case for ASCII only; Python re-checks every item anyway)."""
+    if not pattern:
+        return ""
+    prefix = ""
+    for c in pattern:
+        if c in "*?^=\\" or not c.isascii():
+            break
+        prefix += c
+    return prefix if len(prefix) >= 2 else ""
+
+
+def find(query_ds: Dataset) -> list[Dataset]:
+    """Every worklist item matching the identifier, as the answers (keys asked only)."""
+    query = Query(query_ds)
     stations = _stations(query)
     if not stations:
         return []
-    start, end = _day_bounds(query)
+    start, end = _day_bounds(query_ds)
     by_room: dict[int, list[ModalityStation]] = defaultdict(list)
     for s in stations:
         by_room[s.room_id].append(s)
@@ -218,24 +266,23 @@ def find(query: Dataset) -> Iterable[Dataset]:
         start__gte=start,
         start__lt=end,
     )
-    narrow: dict[str, Any] = {}
+    # The database narrows what it safely can; `Query.matches` decides.
     for kw, kind, field in (
         ("AccessionNumber", "R", "request_id"),
         ("PatientID", "P", "patient_id"),
     ):
-        value = str(query.get(kw) or "")
+        value = query.value(kw) or ""
         if value and "*" not in value and "?" not in value:
-            narrow[field] = ids.parse(value, kind) or -1  # a foreign id matches nothing
-    appts = list(
-        qs.filter(**narrow)
-        .select_related("patient", "procedure", "request", "room", "radiologist")
-        .order_by("start", "pk")
-    )
+            qs = qs.filter(**{field: ids.parse(value, kind) or -1})  # foreign id: no match
+    prefix = _name_prefix(query.value("PatientName"))
+    if prefix:
+        qs = qs.filter(patient__last_name__istartswith=prefix)
+    appts = list(qs.order_by("start", "pk").values(*APPOINTMENT_FIELDS))
     decls = _declarations(appts)
     out = []
     for appt in appts:
-        for station in by_room[appt.room_id]:
-            item = item_for(appt, station, decls.get(appt.pk))
-            if matches(item, query):
-                out.append(project(item, query))
+        for station in by_room[appt["room_id"]]:
+            item = item_for(appt, station, decls.get(appt["pk"]))
+            if query.matches(item):
+                out.append(query.project(item))
     return out
