@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from geste.env import EnvError, env_bool, env_int, env_list, env_str
@@ -52,13 +53,14 @@ INSTALLED_APPS = [
     "geste.portal",
     "geste.api",
     "geste.documents",
-    "geste.dicom",
     "geste.security",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "geste.security.middleware.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,6 +69,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "geste.security.middleware.TwoFactorMiddleware",
+    "geste.security.middleware.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "geste.web.middleware.ResourceBusyMiddleware",
@@ -194,9 +197,37 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("GESTE_SECURE_COOKIES", not DEBUG and not TESTING)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = env_int("GESTE_SESSION_SECONDS", 8 * 3600)
+# A staff session ends after this many minutes without a request (security.middleware).
+GESTE_STAFF_IDLE_MINUTES = env_int("GESTE_STAFF_IDLE_MINUTES", 15)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# HTTPS in production: redirect, and HSTS for a year (preload flag included; submitting the
+# domain to browsers' preload list stays a deliberate step). Behind a TLS-terminating proxy set
+# GESTE_PROXY_SSL_HEADER=1 so X-Forwarded-Proto tells Django the request was HTTPS.
+_production = not DEBUG and not TESTING
+SECURE_SSL_REDIRECT = env_bool("GESTE_SSL_REDIRECT", _production)
+SECURE_HSTS_SECONDS = env_int("GESTE_HSTS_SECONDS", 365 * 86400 if _production else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GESTE_HSTS_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("GESTE_HSTS_PRELOAD", True)
+if env_bool("GESTE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (django-csp): scripts, styles, images only from our own origin; no
+# inline script or style, no eval (htmx is configured for it in static/geste/htmx-config.js).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
 
 # Mail and SMS: console by default; SMTP and a real SMS gateway by settings.
 EMAIL_BACKEND = env_str("GESTE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -20,6 +20,7 @@ class AuditAction(models.TextChoices):
     AUTH_LOGIN = "auth.login", _("Connexion")
     AUTH_LOGOUT = "auth.logout", _("Déconnexion")
     AUTH_LOGIN_FAILED = "auth.login_failed", _("Échec de connexion")
+    AUTH_SESSION_EXPIRED = "auth.session_expired", _("Session expirée (inactivité)")
     AUTH_LOCKED_OUT = "auth.locked_out", _("Connexion bloquée (trop d'échecs)")
     AUTH_SECOND_FACTOR_PASSED = "auth.second_factor_passed", _("Code de connexion accepté")
     AUTH_SECOND_FACTOR_FAILED = "auth.second_factor_failed", _("Code de connexion refusé")

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth import REDIRECT_FIELD_NAME
-from django.http import HttpRequest, HttpResponseBase, HttpResponseForbidden
+from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponseBase, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from geste.audit.actions import AuditAction
+from geste.audit.services import log_action
+from geste.clinic.models import STAFF_ROLES
 from geste.security.twofactor import has_device, staff_must_enrol
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
@@ -50,3 +57,55 @@ class TwoFactorMiddleware:
 
 def _always_open() -> tuple[str, ...]:
     return (reverse("logout"), settings.STATIC_URL or "/static/", "/i18n/")
+
+
+class StaffIdleTimeoutMiddleware:
+    """A staff session ends after GESTE_STAFF_IDLE_MINUTES without a request (a workstation
+    left open in a shared room). Patients keep the normal session length."""
+
+    SESSION_KEY = "geste_last_seen"
+    # Write the session at most once a minute, not on every request.
+    RESOLUTION = 60
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        user = request.user
+        if user.is_authenticated and getattr(user, "role", None) in STAFF_ROLES:
+            now = int(time.time())
+            last = request.session.get(self.SESSION_KEY)
+            if last is not None and now - int(last) > settings.GESTE_STAFF_IDLE_MINUTES * 60:
+                log_action(actor=user, action=AuditAction.AUTH_SESSION_EXPIRED, request=request)
+                logout(request)
+                if request.path_info.startswith("/api/"):
+                    return JsonResponse({"detail": _("Session expirée.")}, status=401)
+                messages.info(request, _("Votre session a expiré après une période d'inactivité."))
+                return redirect_to_login(request.get_full_path())
+            if last is None or now - int(last) >= self.RESOLUTION:
+                request.session[self.SESSION_KEY] = now
+        return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """`Cache-Control: no-store` on every response Django makes, and a Permissions-Policy.
+
+    no-store: pages and files carry patient data (results, reports, the day's list); the
+    simplest rule that cannot miss one is every dynamic response. Static files are served by
+    WhiteNoise above this middleware and keep their long cache.
+    """
+
+    PERMISSIONS_POLICY = (
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+        "browsing-topics=(), display-capture=()"
+    )
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        response["Cache-Control"] = "no-store"
+        response.headers.pop("Expires", None)
+        response.setdefault("Permissions-Policy", self.PERMISSIONS_POLICY)
+        return response
