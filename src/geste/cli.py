@@ -133,8 +133,29 @@ def _start_task_worker() -> None:
     sys.stdout.write(f"Background task worker started (pid {worker.pid}).\n")
 
 
+def deploy_problems() -> tuple[list[str], list[str]]:
+    """Django's deploy checks (ours included: geste.security.checks): (errors, warnings)."""
+    from django.core import checks
+
+    found = checks.run_checks(include_deployment_checks=True)
+    errors = [str(m) for m in found if m.is_serious()]
+    warnings = [str(m) for m in found if not m.is_serious() and not m.is_silenced()]
+    return errors, warnings
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     _django_setup()
+    from django.conf import settings
+
+    if not settings.DEBUG:
+        errors, warnings = deploy_problems()
+        for line in warnings:
+            sys.stderr.write(f"geste serve: warning: {line}\n")
+        if errors:
+            for line in errors:
+                sys.stderr.write(f"geste serve: {line}\n")
+            sys.stderr.write("geste serve: refusing to start (fix the settings above)\n")
+            return 2
     _serve(args.host, args.port, args.workers, threads=args.threads)
     return 0
 

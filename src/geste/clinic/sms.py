@@ -27,6 +27,13 @@ class ConsoleSmsBackend:
         return len(messages)
 
 
+class DisabledSmsBackend:
+    """Production without an SMS gateway: nothing is sent (reminders still go by e-mail)."""
+
+    def send(self, messages: list[Sms]) -> int:
+        return 0
+
+
 outbox: list[Sms] = []
 
 
