@@ -1,15 +1,15 @@
-"""Earliest-slot search (geste.planning.slots): plain data, no database."""
+"""Earliest-slot search (geste.planning.slots and its integer core): plain data, no database.
+
+Examples of each rule; the randomised comparison with a brute force is test_slot_oracle.py.
+"""
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from hypothesis import assume, event, given, settings
-from hypothesis import strategies as st
 
+from geste.planning import slotcore
 from geste.planning.slots import (
     PARIS,
     Busy,
@@ -283,113 +283,68 @@ def test_fall_back_night_offers_the_repeated_hour_twice():
     assert slots[3].start == at(AUTUMN, 2, fold=1)
 
 
-# --- property: same answer as a brute force on random small calendars ------------------------
-
-DAY0 = date(2026, 10, 24)  # the search spans the autumn change
-
-
-def _brute_force(
-    q: SlotQuery, rooms: list[RoomCalendar], rads: list[RadiologistCalendar], busy: Busy
-) -> list[tuple[datetime, int, int]]:
-    """Step wall-clock times naively, keep instants that exist, check every rule in UTC."""
-
-    def utc(d: datetime) -> datetime:
-        return d.astimezone(UTC)
-
-    def free(ivs: list[Interval], s: datetime, e: datetime) -> bool:
-        return all(utc(b.end) <= s or utc(b.start) >= e for b in ivs)
-
-    out = set()
-    for r in rooms:
-        if r.modality != q.modality:
-            continue
-        for w in r.open:
-            # The wall clock goes back an hour in autumn: start the lattice an hour early.
-            wall = w.start.astimezone(PARIS).replace(tzinfo=None)
-            wall -= q.step * -(-timedelta(hours=1) // q.step)
-            while wall < w.end.astimezone(PARIS).replace(tzinfo=None) + timedelta(hours=1):
-                for fold in (0, 1):
-                    t = wall.replace(tzinfo=PARIS, fold=fold)
-                    if utc(t).astimezone(PARIS).replace(tzinfo=None) != wall:
-                        continue  # a wall-clock time that does not exist
-                    s, e = utc(t), utc(t) + q.duration
-                    if not (utc(w.start) <= s and e <= utc(w.end)):
-                        continue
-                    if not (utc(q.not_before) <= s and e <= utc(q.not_after)):
-                        continue
-                    for k in rads:
-                        if q.needs_radiologist_skill and q.needs_radiologist_skill not in k.skills:
-                            continue
-                        mine = [p for p, only in k.present if only in (None, r.room_id)]
-                        if not _covered(mine, s, e):
-                            continue
-                        if (
-                            free(list(busy.rooms.get(r.room_id, ())), s, e)
-                            and free(list(busy.radiologists.get(k.radiologist_id, ())), s, e)
-                            and free(list(busy.patient), s, e)
-                        ):
-                            out.add((s, r.room_id, k.radiologist_id))
-                wall += q.step
-    return sorted(out)
-
-
-def _covered(ivs: list[Interval], s: datetime, e: datetime) -> bool:
-    """[s, e) inside the union of the intervals (touching ones join)."""
-    reach = s
-    for iv_ in sorted(ivs, key=lambda i: i.start):
-        if iv_.start > reach:
-            break
-        reach = max(reach, iv_.end)
-    return reach >= e
-
-
-_minute = st.integers(min_value=0, max_value=47 * 4).map(lambda q: q * 15)
-
-
-@st.composite
-def _interval(draw: st.DrawFn) -> Interval:
-    start = draw(_minute)
-    length = draw(st.integers(min_value=15, max_value=300))
-    base = datetime(2026, 10, 24, tzinfo=UTC)
-    return Interval(base + start * MIN, base + (start + length) * MIN)
-
-
-@settings(max_examples=100, deadline=None)
-@given(
-    windows=st.lists(_interval(), min_size=1, max_size=3),
-    presence=st.lists(
-        st.tuples(_interval(), st.sampled_from([None, 1, 2])), min_size=1, max_size=3
-    ),
-    busy_room=st.lists(_interval(), max_size=4),
-    busy_rad=st.lists(_interval(), max_size=4),
-    busy_patient=st.lists(_interval(), max_size=2),
-    minutes=st.sampled_from([15, 20, 30, 45, 60]),
-    step=st.sampled_from([15, 20, 30]),
-    limit=st.sampled_from([None, 1, 3]),
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (
+            SPRING,
+            ["00:00+01", "00:45+01", "01:30+01", "03:00+02", "03:45+02", "04:30+02", "05:15+02"],
+        ),
+        (
+            AUTUMN,
+            ["00:00+02", "00:45+02", "01:30+02", "02:15+02", "02:15+01", "03:00+01", "03:45+01"],
+        ),
+    ],
 )
-def test_same_slots_as_brute_force(
-    windows, presence, busy_room, busy_rad, busy_patient, minutes, step, limit
-):
-    rooms = [RoomCalendar(1, "fluoroscopy", windows), RoomCalendar(2, "fluoroscopy", windows[:1])]
-    rads = [RadiologistCalendar(10, presence), RadiologistCalendar(11, presence[:1])]
-    busy = Busy(rooms={1: busy_room}, radiologists={10: busy_rad}, patient=busy_patient)
-    q = query(
-        minutes,
-        step=step * MIN,
-        limit=None,
-        not_before=datetime(2026, 10, 24, tzinfo=UTC),
-        not_after=datetime(2026, 10, 27, tzinfo=UTC),
+def test_grid_counts_wall_clock_steps_across_the_change(day: date, expected: list[str]):
+    """A step that does not divide an hour shows the grid is local: 02:15 is skipped in spring
+    (it does not exist), offered twice in autumn, and 03:00 stays on the grid."""
+    night = RoomCalendar(
+        1, "fluoroscopy", [Interval(at(day, 0), at(day, 6 if day == SPRING else 5))]
     )
-    # Opening windows that overlap are one window (grid from its start): keep them disjoint here.
-    spans = sorted((w.start, w.end) for w in windows)
-    assume(all(a[1] < b[0] for a, b in itertools.pairwise(spans)))
-    if limit is not None:
-        q = replace(q, limit=limit)
-    got = [
-        (s.start.astimezone(UTC), s.room_id, s.radiologist_id)
-        for s in find_slots(q, rooms, rads, busy)
+    always = RadiologistCalendar(10, [(Interval(at(day, 0), at(day, 23)), None)])
+    slots = find_slots(
+        query(45, step=45 * MIN, limit=None, not_before=at(day, 0), not_after=at(day, 23)),
+        [night],
+        [always],
+        Busy(),
+    )
+    assert [s.start.strftime("%H:%M%z")[:-2] for s in slots] == expected
+
+
+# --- the integer core, as scheduling calls it --------------------------------------------------
+
+H = 3_600_000_000  # an hour in microseconds
+
+
+def test_core_streams_free_starts_lazily_by_start_room_radiologist():
+    t0 = slotcore.local_us(TUESDAY, time(8))
+    calendars = slotcore.Calendars(
+        rooms={1: [(t0, t0 + 2 * H)], 2: [(t0, t0 + H), (t0 + H, t0 + 2 * H)]},
+        presence={10: [(t0, t0 + 4 * H, None)], 11: [(t0, t0 + 4 * H, 2)]},
+        skills={10: frozenset({"a"}), 11: frozenset({"a"})},
+    )
+    busy = slotcore.BusyTimes(rooms={1: slotcore.busy_index([(t0, t0 + H // 2)])})
+    search = slotcore.Search(H, H // 2, t0, t0 + 2 * H)
+    stream = slotcore.free_starts(
+        calendars=calendars, busy=busy, room_ids=[2, 1], skill="a", search=search
+    )
+    assert next(stream) == (t0, 2, 10)
+    assert list(stream) == [
+        (t0, 2, 11),
+        (t0 + H // 2, 1, 10),  # room 1 is busy until 08:30
+        (t0 + H // 2, 2, 10),  # touching windows of room 2 are one window: 08:30 fits
+        (t0 + H // 2, 2, 11),
+        (t0 + H, 1, 10),
+        (t0 + H, 2, 10),
+        (t0 + H, 2, 11),
     ]
-    expected = _brute_force(q, rooms, rads, busy)
-    assert got == (expected if limit is None else expected[:limit])
-    event("slots found" if got else "no slot")
-    assert len({(s, r, k) for s, r, k in got}) == len(got)
+    assert list(slotcore.first_per_day(iter([(t0, 1, 1), (t0 + H, 2, 2)]))) == [(t0, 1, 1)]
+    assert slotcore.from_us(t0) == at(TUESDAY, 8)
+
+
+def test_core_refuses_an_empty_duration_or_step():
+    with pytest.raises(ValueError, match="duration"):
+        slotcore.Search(0, 1, 0, 10)
+    with pytest.raises(ValueError, match="step"):
+        slotcore.Search(1, 0, 0, 10)
