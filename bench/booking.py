@@ -35,11 +35,11 @@ import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
+
+from geste import PARIS
 
 ROOT = Path(__file__).resolve().parent.parent
 GESTE = str(ROOT / ".venv" / "bin" / "geste")
-PARIS = ZoneInfo("Europe/Paris")
 CLIENTS = 32
 ADMIN_URL = os.environ.get("GESTE_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 

@@ -56,8 +56,8 @@ def test_openapi_docs_page(admin_user: object) -> None:
 
 
 def test_demo_seed_is_deterministic_and_complete() -> None:
-    from geste.demo import load_demo
     from geste.clinic.models import Role, Room, User
+    from geste.demo import load_demo
     from geste.patients.models import Patient
 
     load_demo(patients=300)

@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "geste.web.middleware.ResourceBusyMiddleware",
+    "geste.web.middleware.ResourceBusyMiddleware",
     "geste.clinic.middleware.AdminOnlyMiddleware",
     "geste.security.ratelimit.RateLimitMiddleware",
     # last, as django-axes asks: turns a locked-out login into its lockout response

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from geste import PARIS
 from geste.clinic.models import Modality, Procedure, Room, Site, User
 from geste.pathway.models import ProcedureRequest, RequestState
 from geste.patients.models import Patient
@@ -18,7 +18,6 @@ from geste.scheduling.models import (
 )
 from tests.factories import make_patient
 
-PARIS = ZoneInfo("Europe/Paris")
 # Monday 9 March 2026, 07:00 in Paris.
 NOW = datetime(2026, 3, 9, 7, 0, tzinfo=PARIS)
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -28,6 +27,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from geste import PARIS
 from geste.clinic.models import Procedure
 from geste.pathway.booking import appointment_book, earliest_slots
 from geste.pathway.models import ProcedureRequest, RequestState
@@ -36,7 +36,6 @@ from tests.e2e.conftest import screenshot
 from tests.scheduling.conftest import build_centre
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PARIS = ZoneInfo("Europe/Paris")
 FACET = "Injection dans les petites articulations"
 
 

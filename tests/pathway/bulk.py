@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
+from geste import PARIS
 from geste.clinic.models import Procedure, User
 from geste.pathway.models import ProcedureRequest, RequestState
 from geste.patients.models import Declaration, Patient
 from geste.scheduling.models import Appointment, AppointmentKind
 from tests.pathway.factories import room
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 def fill_day(day: date, n: int, radiologist: User) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from geste import PARIS
 from geste.clinic.models import CentreSettings
 from geste.pathway.adapters import (
     UNSPECIFIED_DRUG,
@@ -22,7 +22,6 @@ from geste.scheduling.models import AppointmentStatus
 from tests.factories import make_patient
 from tests.pathway.factories import book, declare, lab, make_request
 
-PARIS = ZoneInfo("Europe/Paris")
 T = datetime(2026, 3, 10, 9, 0, tzinfo=PARIS)
 pytestmark = pytest.mark.django_db
 

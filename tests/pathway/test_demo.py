@@ -7,8 +7,8 @@ import io
 import pytest
 from django.urls import reverse
 
-from geste.demo import load_demo
 from geste.clinic.models import User
+from geste.demo import load_demo
 from geste.pathway.models import ProcedureRequest, RequestState
 from tests.conftest import client_for
 

@@ -71,9 +71,7 @@ def test_full_pathway(alice, alice_client, bob_client, receptionist, radiologist
     pdf = alice_client.get(reverse("portal:my_pdf_item", args=[req.pk, "ordonnance", p.pk]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert (
-        bob_client.get(
-            reverse("portal:my_pdf_item", args=[req.pk, "ordonnance", p.pk])
-        ).status_code
+        bob_client.get(reverse("portal:my_pdf_item", args=[req.pk, "ordonnance", p.pk])).status_code
         == 404
     )
 
@@ -168,9 +166,7 @@ def test_full_pathway(alice, alice_client, bob_client, receptionist, radiologist
     assert "412,5" not in bob_client.get(reverse("portal:my_results")).content.decode()
 
     # Key image and secure link.
-    dr.post(
-        reverse("staff:image_upload", kwargs={"pk": req.pk}), {"title": "Clé", "file": _png()}
-    )
+    dr.post(reverse("staff:image_upload", kwargs={"pk": req.pk}), {"title": "Clé", "file": _png()})
     doc = req.documents.get()
     assert alice_client.get(reverse("portal:my_image", args=[doc.pk])).status_code == 200
     assert bob_client.get(reverse("portal:my_image", args=[doc.pk])).status_code == 404

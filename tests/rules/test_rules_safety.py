@@ -6,10 +6,10 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from geste import PARIS
 from geste.rules.case import Case, Hemostasis, Medication, Patient
 from geste.rules.explain import FINDING_SPECS, finding_text
 from geste.rules.safety import bleeding_risk, check
@@ -17,7 +17,6 @@ from geste.rules.settings import DEFAULT, HoldRule, SafetySettings
 
 from .factory import HEMO_OK, HIGH, LOW, SCHED, all_codes, codes, make, med, run
 
-PARIS = ZoneInfo("Europe/Paris")
 T0 = datetime.fromisoformat(SCHED)
 CEMENT = ("vertebroplasty_benign", "vertebroplasty_tumoral", "tumor_ablation")
 

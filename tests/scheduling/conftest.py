@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
+from geste import PARIS
 from geste.clinic.models import Modality, Procedure, Role, Room, Site, User
 from geste.pathway.models import ProcedureRequest, RequestState
 from geste.scheduling.models import OpeningHours, RadiologistSkill, RosterEntry
 from tests.factories import make_user
 
-PARIS = ZoneInfo("Europe/Paris")
 # Monday 9 March 2026, 07:00 in Paris: every test of this package starts here unless it moves.
 NOW = datetime(2026, 3, 9, 7, 0, tzinfo=PARIS)
 

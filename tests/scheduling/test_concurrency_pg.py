@@ -35,13 +35,13 @@ ATTEMPTS = 50
 
 @pytest.fixture
 def slow_check(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = services._check_free
+    real = services.check_free
 
     def slow(**kwargs: Any) -> None:
         real(**kwargs)
         time.sleep(0.05)
 
-    monkeypatch.setattr(services, "_check_free", slow)
+    monkeypatch.setattr(services, "check_free", slow)
 
 
 @pytest.fixture

@@ -20,11 +20,13 @@ from ninja import Body, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import field_validator
 
+from geste import PARIS
 from geste.clinic.models import Procedure, Role, Room, User
 from geste.pathway.booking import appointment_book, appointment_cancel, earliest_slots
+from geste.pathway.services import request_for_consultation
 from geste.patients.models import Patient
 from geste.scheduling import capacity
-from geste.scheduling.errors import BookingError, SlotTaken
+from geste.scheduling.errors import BookingError, ResourceBusy, SlotTaken
 from geste.scheduling.models import Appointment, IdempotencyKey
 
 router = Router(tags=["booking"])
@@ -83,8 +85,8 @@ def _out(a: Appointment) -> dict[str, Any]:
         patient=a.patient_id,
         kind=a.kind,
         procedure=a.procedure.code,
-        start=a.start.astimezone(capacity.PARIS),
-        end=a.end.astimezone(capacity.PARIS),
+        start=a.start.astimezone(PARIS),
+        end=a.end.astimezone(PARIS),
         room=a.room_id,
         radiologist=a.radiologist_id,
         status=a.status,
@@ -166,17 +168,27 @@ def _book(request: HttpRequest, payload: AppointmentIn) -> tuple[int, dict[str, 
     except _Invalid as exc:
         return _field_error(exc.field, exc.message)
     try:
-        appointment = appointment_book(
-            patient=patient,
-            kind=payload.kind,
-            procedure=procedure,
-            start=payload.start,
-            room=room,
-            radiologist=radiologist,
-            actor=request.user,
-            video=payload.video,
-            override_reason=payload.override_reason,
-        )
+        with transaction.atomic():  # a new request exists only with its booking
+            appointment = appointment_book(
+                patient=patient,
+                kind=payload.kind,
+                procedure=procedure,
+                start=payload.start,
+                room=room,
+                radiologist=radiologist,
+                actor=request.user,
+                # A consultation books the patient's open request for this act (or a new one,
+                # through the one request_create); a procedure's is the validated one.
+                request=request_for_consultation(
+                    patient=patient, procedure=procedure, actor=request.user
+                )
+                if payload.kind == "consultation"
+                else None,
+                video=payload.video,
+                override_reason=payload.override_reason,
+            )
+    except ResourceBusy:
+        raise  # 409 with Retry-After (geste.api.routes), the idempotency record rolled back
     except SlotTaken as exc:
         return 409, {"detail": str(exc)}
     except BookingError as exc:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 
+from geste.api import booking, rules_api
 from geste.api.auth import staff_auth
+from geste.scheduling.errors import ResourceBusy
 
 api = NinjaAPI(
     title="geste API",
@@ -16,6 +18,14 @@ api = NinjaAPI(
     description="Rules engine (safety check, crisis triage), booking. Bearer token: "
     "`geste api-token USERNAME`.",
 )
+
+
+@api.exception_handler(ResourceBusy)
+def resource_busy(request: HttpRequest, exc: ResourceBusy) -> HttpResponse:
+    """A booking lock not obtained in time: nothing was written; say when to try again."""
+    response = api.create_response(request, {"detail": str(exc)}, status=409)
+    response["Retry-After"] = str(exc.retry_after_seconds)
+    return response
 
 
 class WhoAmI(Schema):
@@ -29,22 +39,5 @@ def whoami(request: HttpRequest) -> WhoAmI:
     return WhoAmI(username=user.get_username(), role=getattr(user, "role", ""))
 
 
-def _register_routers() -> None:
-    # Routers of other rooms are added as they exist; import errors here are real errors.
-    from importlib import import_module
-
-    for module, prefix in (
-        ("geste.api.rules_api", "/"),
-        ("geste.api.booking", "/"),
-        ("geste.crisis.api", "/crisis/"),
-    ):
-        try:
-            mod = import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        api.add_router(prefix, mod.router)
-
-
-_register_routers()
+api.add_router("/", rules_api.router)
+api.add_router("/", booking.router)

@@ -16,11 +16,11 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, JsonResponse
 from ninja import Query, Router, Schema
 
+from geste import PARIS
 from geste.audit.services import log_action
 from geste.clinic.selectors import safety_settings
 from geste.rules.case import Case, CaseError, parse_case, text_of
@@ -30,7 +30,6 @@ from geste.rules.safety import check
 from geste.rules.triage import triage
 
 router = Router(tags=["rules"])
-PARIS = ZoneInfo("Europe/Paris")
 CASE_SCHEMA: dict[str, Any] = json.loads(
     (Path(__file__).with_name("case.schema.json")).read_text(encoding="utf-8")
 )

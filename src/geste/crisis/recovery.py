@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from geste import PARIS
 from geste.audit.services import log_action
 from geste.clinic.models import Role, Room, User
 from geste.crisis.errors import CrisisError
@@ -120,8 +121,8 @@ def capacity_for(first: date, last: date) -> tuple[list[RoomDay], list[Radiologi
             for rad_id in rad_ids:
                 rad_min[(d, rad_id)] = DEFAULT_DAY_MINUTES
     span = (
-        datetime.combine(first, datetime.min.time(), tzinfo=capacity.PARIS),
-        datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=capacity.PARIS),
+        datetime.combine(first, datetime.min.time(), tzinfo=PARIS),
+        datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=PARIS),
     )
     for start, end, room_id, rad_id in Appointment.objects.filter(
         status__in=ACTIVE_STATUSES, start__lt=span[1], end__gt=span[0]
@@ -158,7 +159,7 @@ def backlog_items(
 ) -> list[tuple[BacklogItem, str]]:
     """One item per deferred request, with the appointment kind to book."""
     policy = load_policy(policy_id)
-    start_at = datetime.combine(first_day, datetime.min.time(), tzinfo=capacity.PARIS)
+    start_at = datetime.combine(first_day, datetime.min.time(), tzinfo=PARIS)
     last_decision: dict[int, str] = {}
     for request_id, final in (
         RunDecision.objects.filter(request_id__in=[r.pk for r in requests], outcome=Outcome.APPLIED)

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from geste import PARIS
 from geste.audit.services import log_action
 from geste.clinic.models import Room, User
 from geste.crisis.effects import resume
@@ -25,7 +26,6 @@ from geste.crisis.notify import notify_patient_change
 from geste.crisis.recovery import capacity_for, plan_refresh
 from geste.pathway.booking import appointment_book, earliest_slots
 from geste.pathway.models import RequestState
-from geste.scheduling import capacity
 from geste.scheduling.errors import BookingError
 
 
@@ -37,7 +37,7 @@ class AcceptResult:
 
 def _slot(item: RecoveryItem) -> tuple[datetime, Room, User] | None:
     assert item.day is not None
-    day_start = datetime.combine(item.day, time.min, tzinfo=capacity.PARIS)
+    day_start = datetime.combine(item.day, time.min, tzinfo=PARIS)
     not_before = max(day_start, timezone.now())
     not_after = day_start + timedelta(days=1)
     req = item.request

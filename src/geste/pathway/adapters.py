@@ -46,11 +46,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from geste import PARIS
 from geste.clinic.models import CentreSettings
 from geste.pathway.models import ProcedureRequest, indication_validated
 from geste.pathway.rows import AmongIds, aware_utc, fetch_rows, json_list
@@ -68,7 +68,6 @@ __all__ = [
     "cases_from_requests",
 ]
 
-PARIS = ZoneInfo("Europe/Paris")
 UNSPECIFIED_DRUG = "non précisé"
 CHUNK = 2000
 _ALLERGY_SET = frozenset(ALLERGIES)

@@ -16,6 +16,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from geste import PARIS
 from geste.clinic.models import CentreSettings, Procedure
 from geste.clinic.selectors import safety_settings
 from geste.pathway.adapters import case_from_request
@@ -24,7 +25,7 @@ from geste.patients.models import Declaration
 from geste.rules import case as rcase
 from geste.rules.drugs import drug_class
 from geste.rules.safety import bleeding_risk, check
-from geste.scheduling.capacity import PARIS, local_at
+from geste.scheduling.capacity import local_at
 from geste.scheduling.models import AppointmentKind
 
 # Drug classes that stop or shift a procedure date (NSAIDs do not).

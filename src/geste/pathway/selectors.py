@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from geste import PARIS
 from geste.clinic.models import STAFF_ROLES, CentreSettings, Role
 from geste.documents.models import Document
 from geste.pathway.models import ProcedureRequest
 from geste.patients.models import Declaration
 from geste.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentKind
-
-PARIS = ZoneInfo("Europe/Paris")
 
 # What the technologist asks the patient to remove, per procedure (pathway.md step 5).
 TO_REMOVE: dict[str, str] = {

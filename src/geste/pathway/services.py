@@ -110,6 +110,19 @@ def request_create(
     return req
 
 
+def request_for_consultation(*, patient: Any, procedure: Any, actor: Any) -> ProcedureRequest:
+    """The request a consultation is booked for: the patient's open request for this act
+    (still `requested`), or a new one through request_create (online booking, reception)."""
+    found = (
+        ProcedureRequest.objects.filter(
+            patient=patient, procedure=procedure, state=RequestState.REQUESTED
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    return found or request_create(patient=patient, procedure=procedure, actor=actor)
+
+
 def consultation_record(
     *,
     request: ProcedureRequest,

@@ -25,8 +25,9 @@ from datetime import UTC, date, datetime
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from geste import PARIS
+
 from .case import Case, CaseError, parse_case, parse_date, parse_datetime, text_of
-from .explain import PARIS
 from .jsonin import MAX_DEPTH, JsonInputError, deep_path, loads
 
 if TYPE_CHECKING:

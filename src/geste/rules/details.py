@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from geste import PARIS
+
 from .drugs import INN_LABELS_FR
-from .explain import FINDING_SPECS, PARIS, PROCEDURE_LABELS
+from .explain import FINDING_SPECS, PROCEDURE_LABELS
 
 __all__ = ["drug_label", "render_detail"]
 

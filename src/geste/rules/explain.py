@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from geste import PARIS
 
 __all__ = [
     "CEMENT_OR_ABLATION",
@@ -27,7 +28,6 @@ __all__ = [
     "finding_text",
 ]
 
-PARIS = ZoneInfo("Europe/Paris")
 
 PROCEDURE_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
     {

@@ -11,14 +11,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 
+from geste import PARIS
 from geste.planning.slots import Interval
 from geste.scheduling.models import Closure, OpeningHours, RadiologistSkill, RosterEntry
 
-PARIS = ZoneInfo("Europe/Paris")
 # Centre-level default length of a consultation (in person or video), in minutes.
 CONSULTATION_MINUTES = 20
 CONSULTATION_STEP_MINUTES = 20

@@ -14,9 +14,10 @@ from typing import IO, Any
 
 from django.utils import timezone
 
+from geste import PARIS
 from geste.clinic.models import Procedure, Role, Room, User
 from geste.patients.models import Patient
-from geste.scheduling.capacity import PARIS, is_public_holiday, local_at
+from geste.scheduling.capacity import is_public_holiday, local_at
 from geste.scheduling.models import (
     Appointment,
     AppointmentKind,

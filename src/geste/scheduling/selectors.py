@@ -7,12 +7,16 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
+from geste import PARIS
 from geste.clinic.models import Procedure, Role, Room, User
 from geste.patients.models import Patient
 from geste.planning.slotcore import Search, free_starts, from_us, to_us
 from geste.scheduling import capacity
 from geste.scheduling.calendars import load_busy, load_calendars
+from geste.scheduling.errors import BookingError
+from geste.scheduling.forms import parse_slot
 from geste.scheduling.models import Appointment, AppointmentKind, WaitlistEntry, WaitlistStatus
 
 _US = timedelta(microseconds=1)
@@ -26,6 +30,20 @@ class SlotOption:
     end: datetime
     room: Room
     radiologist: User
+
+
+def resolve_slot(value: str) -> SlotOption:
+    """A posted slot ("start|room|radiologist", as the pages' radio buttons send it): the
+    room and the radiologist it names, or BookingError (French) — never another room."""
+    parsed = parse_slot(value or "")
+    if parsed is None:
+        raise BookingError(_("Choisissez un créneau."))
+    start, room_id, radiologist_id = parsed
+    room = Room.objects.filter(pk=room_id, active=True).first()
+    radiologist = User.objects.filter(pk=radiologist_id, role=Role.RADIOLOGIST).first()
+    if room is None or radiologist is None:
+        raise BookingError(_("Ce créneau n'existe plus. Choisissez-en un autre."))
+    return SlotOption(start, start, room, radiologist)
 
 
 def search_slots(
@@ -61,8 +79,8 @@ def search_slots(
     usable = {r.pk: r for r in rooms if modalities is None or r.modality in modalities}
     if not usable or not_before + duration > not_after:
         return []
-    first = not_before.astimezone(capacity.PARIS).date()
-    last = not_after.astimezone(capacity.PARIS).date()
+    first = not_before.astimezone(PARIS).date()
+    last = not_after.astimezone(PARIS).date()
     lo, hi = to_us(not_before), to_us(not_after)
     stream = free_starts(
         calendars=load_calendars(usable, first, last),

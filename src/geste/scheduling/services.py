@@ -21,6 +21,7 @@ from django.db.models import Exists, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from geste import PARIS
 from geste.audit.services import Actor, log_action
 from geste.clinic.models import Procedure, Role, Room, User
 from geste.scheduling import capacity, locking
@@ -57,8 +58,8 @@ def _check_capacity(
             raise BookingError(_("Cette salle n'a pas l'équipement nécessaire pour cet acte."))
         if procedure.code not in capacity.skills([radiologist.pk]).get(radiologist.pk, frozenset()):
             raise BookingError(_("Ce radiologue ne pratique pas cet acte."))
-    first = start.astimezone(capacity.PARIS).date()
-    last = end.astimezone(capacity.PARIS).date()
+    first = start.astimezone(PARIS).date()
+    last = end.astimezone(PARIS).date()
     if not capacity.contains(capacity.room_windows([room.pk], first, last)[room.pk], start, end):
         raise BookingError(_("La salle est fermée à cette heure-là."))
     present = capacity.presence([radiologist.pk], first, last).get(radiologist.pk, [])

@@ -13,16 +13,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from geste.clinic.access import patient_required
-from geste.clinic.models import CentreSettings, Role, Room, User
+from geste.clinic.models import CentreSettings
 from geste.pathway.booking import appointment_cancel, appointment_move, earliest_slots
 from geste.pathway.offers import offer_accept, offer_decline
 from geste.pathway.waitlist import pending_offers, waitlist_join
 from geste.patients.access import own_patient
 from geste.scheduling.errors import BookingError
-from geste.scheduling.forms import CancelForm, parse_slot, slot_value
+from geste.scheduling.forms import CancelForm, slot_value
 from geste.scheduling.ics import appointment_ics
 from geste.scheduling.models import Appointment, AppointmentStatus, WaitlistOffer
-from geste.scheduling.selectors import patient_appointments
+from geste.scheduling.selectors import patient_appointments, resolve_slot
 
 
 def _own_appointment(request: HttpRequest, appointment_id: int) -> Appointment:
@@ -90,26 +90,21 @@ def my_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
     error = ""
     chosen = request.POST.get("slot", "")
     if request.method == "POST":
-        parsed = parse_slot(chosen)
-        if parsed is None:
-            error = _("Choisissez un créneau.")
+        try:
+            slot = resolve_slot(chosen)
+            appointment_move(
+                appointment=appointment,
+                start=slot.start,
+                room=slot.room,
+                radiologist=slot.radiologist,
+                actor=request.user,
+                reason="patient",
+            )
+        except BookingError as exc:
+            error = str(exc)
         else:
-            start, room_id, rad_id = parsed
-            try:
-                appointment_move(
-                    appointment=appointment,
-                    start=start,
-                    room=Room.objects.filter(pk=room_id).first() or appointment.room,
-                    radiologist=User.objects.filter(pk=rad_id, role=Role.RADIOLOGIST).first()
-                    or appointment.radiologist,
-                    actor=request.user,
-                    reason="patient",
-                )
-            except BookingError as exc:
-                error = str(exc)
-            else:
-                messages.success(request, _("Votre rendez-vous a été déplacé."))
-                return redirect("portal:my_appointments")
+            messages.success(request, _("Votre rendez-vous a été déplacé."))
+            return redirect("portal:my_appointments")
     earliest = timezone.now() + timedelta(hours=cutoff)
     options = earliest_slots(
         procedure=appointment.procedure,

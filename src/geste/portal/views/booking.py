@@ -20,13 +20,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from geste.audit.services import log_action
-from geste.clinic.models import Procedure, Role, Room, User
+from geste.clinic.models import Procedure, Role, User
 from geste.pathway.booking import appointment_book, earliest_slots
-from geste.pathway.models import ProcedureRequest
+from geste.pathway.services import request_for_consultation
 from geste.patients.models import Patient
 from geste.scheduling.errors import BookingError
-from geste.scheduling.forms import SignupForm, parse_slot, slot_value
+from geste.scheduling.forms import SignupForm, slot_value
 from geste.scheduling.models import AppointmentKind
+from geste.scheduling.selectors import SlotOption, resolve_slot
 
 SLOTS_SHOWN = 12
 
@@ -75,14 +76,15 @@ def book_slot(request: HttpRequest, code: str) -> HttpResponse:
     slot_error = ""
     chosen = request.POST.get("slot", "")
     if request.method == "POST":
-        parsed = parse_slot(chosen)
-        if parsed is None:
-            slot_error = _("Choisissez un créneau.")
+        try:
+            slot = resolve_slot(chosen)
+        except BookingError as exc:
+            slot, slot_error = None, str(exc)
         if form is not None and not form.is_valid():
             pass
-        elif parsed is not None:
+        elif slot is not None:
             try:
-                appointment = _book(request, procedure, patient, form, parsed)
+                appointment = _book(request, procedure, patient, form, slot)
             except BookingError as exc:
                 slot_error = str(exc)
             else:
@@ -113,13 +115,8 @@ def _book(
     procedure: Procedure,
     patient: Patient | None,
     form: SignupForm | None,
-    slot: tuple[datetime, int, int],
+    slot: SlotOption,
 ) -> Any:
-    start, room_id, rad_id = slot
-    room = Room.objects.filter(pk=room_id, active=True).first()
-    radiologist = User.objects.filter(pk=rad_id, role=Role.RADIOLOGIST).first()
-    if room is None or radiologist is None:
-        raise BookingError(_("Ce créneau n'existe plus. Choisissez-en un autre."))
     with transaction.atomic():
         # All or nothing: an account is only created together with its booking.
         new_user = None
@@ -127,17 +124,14 @@ def _book(
             assert form is not None
             new_user, patient = _create_account(form)
         actor: Any = new_user or request.user
-        req = ProcedureRequest.objects.create(
-            patient=patient, procedure=procedure, created_by=actor
-        )
-        log_action(actor=actor, action="request.created", obj=req, patient=patient)
+        req = request_for_consultation(patient=patient, procedure=procedure, actor=actor)
         appointment = appointment_book(
             patient=patient,
             kind=AppointmentKind.CONSULTATION,
             procedure=procedure,
-            start=start,
-            room=room,
-            radiologist=radiologist,
+            start=slot.start,
+            room=slot.room,
+            radiologist=slot.radiologist,
             actor=actor,
             request=req,
             video=request.POST.get("video") == "on",

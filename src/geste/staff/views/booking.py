@@ -15,23 +15,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from geste.audit.services import log_action
 from geste.clinic.access import role_required
-from geste.clinic.models import Procedure, Role, Room, User
+from geste.clinic.models import Room, User
 from geste.pathway import selectors
 from geste.pathway.booking import OVERRIDE_ROLES, appointment_book, earliest_slots
-from geste.pathway.models import ProcedureRequest, RequestState
+from geste.pathway.models import RequestState
+from geste.pathway.services import request_for_consultation
 from geste.patients.models import Patient
 from geste.scheduling import capacity
 from geste.scheduling.errors import BookingError
 from geste.scheduling.forms import (
     OverrideBookForm,
     StaffBookForm,
-    parse_slot,
     slot_value,
 )
 from geste.scheduling.models import Appointment, AppointmentKind
-from geste.scheduling.selectors import search_patients
+from geste.scheduling.selectors import SlotOption, resolve_slot, search_patients
 from geste.staff.roles import BOOKING_ROLES, booking_staff
 
 SLOTS_SHOWN = 12
@@ -49,25 +48,8 @@ def _patient(request: HttpRequest) -> Patient | None:
     return patient
 
 
-def _request_for(patient: Patient, procedure: Procedure, kind: str, actor: Any) -> Any:
-    """A consultation books the patient's open request for this act, or a new one; a
-    procedure's request is the validated one the prerequisites find (None here)."""
-    if kind != AppointmentKind.CONSULTATION:
-        return None
-
-    found = (
-        ProcedureRequest.objects.filter(
-            patient=patient, procedure=procedure, state=RequestState.REQUESTED
-        )
-        .order_by("-created_at")
-        .first()
-    )
-    if found is None:
-        found = ProcedureRequest.objects.create(
-            patient=patient, procedure=procedure, created_by=actor
-        )
-        log_action(actor=actor, action="request.created", obj=found, patient=patient)
-    return found
+def _slot_parts(slot: SlotOption) -> tuple[Any, Room, User]:
+    return slot.start, slot.room, slot.radiologist
 
 
 def _book(
@@ -90,22 +72,16 @@ def _book(
             room=room,
             radiologist=radiologist,
             actor=request.user,
-            request=_request_for(patient, what["procedure"], kind, request.user),
+            # A consultation books the patient's open request for this act (or a new one);
+            # a procedure's request is the validated one the guard finds.
+            request=request_for_consultation(
+                patient=patient, procedure=what["procedure"], actor=request.user
+            )
+            if kind == AppointmentKind.CONSULTATION
+            else None,
             video=bool(what["video"]) and kind == AppointmentKind.CONSULTATION,
             override_reason=override_reason,
         )
-
-
-def _chosen_slot(value: str) -> tuple[Any, Room, User]:
-    parsed = parse_slot(value)
-    if parsed is None:
-        raise BookingError(_("Choisissez un créneau."))
-    start, room_id, rad_id = parsed
-    room = Room.objects.filter(pk=room_id, active=True).first()
-    radiologist = User.objects.filter(pk=rad_id, role=Role.RADIOLOGIST).first()
-    if room is None or radiologist is None:
-        raise BookingError(_("Ce créneau n'existe plus. Choisissez-en un autre."))
-    return start, room, radiologist
 
 
 @booking_staff
@@ -144,7 +120,7 @@ def staff_book(request: HttpRequest) -> HttpResponse:
                     override_reason=data["reason"],
                 )
             else:
-                start, room, radiologist = _chosen_slot(request.POST.get("slot", ""))
+                start, room, radiologist = _slot_parts(resolve_slot(request.POST.get("slot", "")))
                 appointment = _book(
                     request, patient, what, start=start, room=room, radiologist=radiologist
                 )
@@ -196,24 +172,16 @@ def procedure_book(request: HttpRequest, pk: int) -> HttpResponse:
     if req.state != RequestState.VALIDATED:
         messages.error(request, _("Le geste ne peut être programmé qu'après validation."))
         return back
-    parsed = parse_slot(request.POST.get("slot", ""))
-    if parsed is None:
-        messages.error(request, _("Choisissez un créneau."))
-        return back
-    start, room_id, radiologist_id = parsed
-    room = Room.objects.filter(pk=room_id, active=True).first()
-    radiologist = User.objects.filter(pk=radiologist_id, role=Role.RADIOLOGIST).first()
-    if room is None or radiologist is None:
-        messages.error(request, _("Ce créneau n'existe plus. Choisissez-en un autre."))
-        return back
     try:
+        slot = resolve_slot(request.POST.get("slot", ""))
+        room = slot.room
         appointment = appointment_book(
             patient=req.patient,
             kind=AppointmentKind.PROCEDURE,
             procedure=req.procedure,
-            start=start,
-            room=room,
-            radiologist=radiologist,
+            start=slot.start,
+            room=slot.room,
+            radiologist=slot.radiologist,
             actor=request.user,
             request=req,
         )
