@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "geste.api",
     "geste.documents",
     "geste.security",
+    "geste.dicom",
 ]
 
 MIDDLEWARE = [
@@ -72,7 +73,6 @@ MIDDLEWARE = [
     "geste.security.middleware.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "geste.web.middleware.ResourceBusyMiddleware",
     "geste.web.middleware.ResourceBusyMiddleware",
     "geste.clinic.middleware.AdminOnlyMiddleware",
     "geste.security.ratelimit.RateLimitMiddleware",
