@@ -148,3 +148,11 @@ def test_rates_are_checked() -> None:
     assert parse_rate("5/h") == (5, 3600)
     with pytest.raises(ValueError, match="N/s"):
         parse_rate("5 per hour")
+
+
+def test_the_lockout_page_speaks_english_too(receptionist: User, password: str) -> None:
+    _lock("reception", A)
+    client = Client(REMOTE_ADDR=A, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post("/connexion/", {"username": "reception", "password": password})
+    assert response.status_code == 429
+    assert "Try again in 15 minutes" in response.content.decode()

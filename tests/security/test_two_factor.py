@@ -149,3 +149,11 @@ def test_optional_mode_lets_unenrolled_staff_in(receptionist: User, password: st
     client = Client()
     _password_login(client, "reception", password)
     assert client.get("/equipe/").status_code == 200
+
+
+def test_the_code_page_speaks_english_too(radiologist: User) -> None:
+    _enrol(radiologist)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(radiologist)
+    page = client.get(CODE_PAGE).content.decode()
+    assert "Enter the 6-digit code shown by your authenticator app" in page
