@@ -320,7 +320,7 @@ H = 3_600_000_000  # an hour in microseconds
 def test_core_streams_free_starts_lazily_by_start_room_radiologist():
     t0 = slotcore.local_us(TUESDAY, time(8))
     calendars = slotcore.Calendars(
-        rooms={1: [(t0, t0 + 2 * H)], 2: [(t0, t0 + H), (t0 + H, t0 + 2 * H)]},
+        rooms={1: [(t0, t0 + 2 * H)], 2: slotcore.merged([(t0 + H, t0 + 2 * H), (t0, t0 + H)])},
         presence={10: [(t0, t0 + 4 * H, None)], 11: [(t0, t0 + 4 * H, 2)]},
         skills={10: frozenset({"a"}), 11: frozenset({"a"})},
     )

@@ -120,7 +120,7 @@ def via_core(p: Problem) -> list[tuple[int, int, int]]:
         return [(us(a), us(b)) for a, b in v]
 
     calendars = slotcore.Calendars(
-        rooms={r: pairs(w) for r, (_m, w) in p.rooms.items()},
+        rooms={r: slotcore.merged(pairs(w)) for r, (_m, w) in p.rooms.items()},
         presence={k: [(us(a), us(b), only) for a, b, only in v] for k, v in p.presence.items()},
         skills=p.skills,
     )

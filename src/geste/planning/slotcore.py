@@ -33,7 +33,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+
+from geste import PARIS
 
 __all__ = [
     "PARIS",
@@ -53,7 +54,6 @@ __all__ = [
     "to_us",
 ]
 
-PARIS = ZoneInfo("Europe/Paris")
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
@@ -146,8 +146,9 @@ def busy_append(index: BusyIndex, start: int, end: int) -> None:
 
 @dataclass
 class Calendars:
-    """Opening windows per room; presence per radiologist as (start, end, only room or None);
-    skills per radiologist. Any order; windows are merged by the search."""
+    """Opening windows per room, sorted and merged (as `merged` returns them: the grid of a
+    window counts from its start, so touching windows must already be one); presence per
+    radiologist as (start, end, only room or None), any order; skills per radiologist."""
 
     rooms: dict[int, list[Pair]] = field(default_factory=dict)
     presence: dict[int, list[tuple[int, int, int | None]]] = field(default_factory=dict)
@@ -205,7 +206,7 @@ def free_starts(
     ]
     streams = []
     for room_id in sorted(set(room_ids)):
-        windows = merged(calendars.rooms.get(room_id, ()))
+        windows = calendars.rooms.get(room_id)
         if not windows:
             continue
         room_busy = busy.rooms.get(room_id, empty)

@@ -25,6 +25,7 @@ from geste.planning.slotcore import (
     first_per_day,
     free_starts,
     from_us,
+    merged,
     to_us,
 )
 
@@ -184,7 +185,7 @@ def _search(
     room_ids = [r.room_id for r in rooms if r.modality == query.modality]
     rads = [r for r in radiologists if skill is None or skill in r.skills]
     calendars = Calendars(
-        rooms={r.room_id: near(r.open) for r in rooms if r.modality == query.modality},
+        rooms={r.room_id: merged(near(r.open)) for r in rooms if r.modality == query.modality},
         presence={
             r.radiologist_id: [
                 (*_pair(iv), only) for iv, only in r.present if iv.end > lo and iv.start < hi
