@@ -1,12 +1,13 @@
-"""Benchmark of the earliest-slot search (geste.planning.slots).
+"""Benchmark of the earliest-slot search (the one engine: geste.planning.slots over slotcore).
 
 A deterministic 90-day horizon from Monday 2 March 2026 (it crosses the 29 March daylight-saving
 change): 4 rooms (2 fluoroscopy, 1 CT, 1 ultrasound) open 08:00-12:30 and 13:30-18:00 on
 weekdays, 6 radiologists with skills and half-day rosters (some tied to a room), ~70% of the
 room time already booked (each booking also keeps a radiologist busy), and a patient with a few
 appointments. Times 1,000 searches (first 5 slots) from random dates, each call timed whole
-(inputs converted every time, as a service would do), then "all slots of a day" searches.
-Never asserts timings.
+through the datetime façade (inputs converted every time), then the same searches on the integer
+core over calendars converted once (what scheduling.calendars hands it from the database),
+then "all slots of a day" and "first slot of each day" searches. Never asserts timings.
 
     .venv/bin/python bench/slots.py [--queries 1000] [--days 90] [--booked 0.7]
 """
@@ -19,7 +20,9 @@ import statistics
 import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from itertools import islice
 
+from geste.planning import slotcore
 from geste.planning.slots import (
     PARIS,
     Busy,
@@ -107,6 +110,33 @@ def build(
     return rooms, radiologists, Busy(room_busy, rad_busy, patient)
 
 
+US = timedelta(microseconds=1)
+
+
+def core_inputs(
+    rooms: list[RoomCalendar], radiologists: list[RadiologistCalendar], busy: Busy
+) -> tuple[slotcore.Calendars, slotcore.BusyTimes]:
+    """The whole horizon as the engine's integers, once (as scheduling.calendars loads it)."""
+
+    def pairs(intervals: list[Interval]) -> list[tuple[int, int]]:
+        return [(slotcore.to_us(iv.start), slotcore.to_us(iv.end)) for iv in intervals]
+
+    calendars = slotcore.Calendars(
+        rooms={r.room_id: slotcore.merged(pairs(list(r.open))) for r in rooms},
+        presence={
+            k.radiologist_id: [(*pairs([iv])[0], only) for iv, only in k.present]
+            for k in radiologists
+        },
+        skills={k.radiologist_id: k.skills for k in radiologists},
+    )
+    busy_times = slotcore.BusyTimes(
+        rooms={k: slotcore.busy_index(pairs(list(v))) for k, v in busy.rooms.items()},
+        radiologists={k: slotcore.busy_index(pairs(list(v))) for k, v in busy.radiologists.items()},
+        patient=slotcore.busy_index(pairs(list(busy.patient))),
+    )
+    return calendars, busy_times
+
+
 def percentiles(samples: list[float]) -> str:
     q = statistics.quantiles(samples, n=100)
     return (
@@ -135,26 +165,54 @@ def main() -> None:
         f"time), {n_rad_busy} radiologist busy intervals, {len(busy.patient)} patient ones"
     )
     horizon_end = at(START + timedelta(days=args.days), (0, 0))
-    times: list[float] = []
-    found = 0
+    queries = []
     for _ in range(args.queries):
         modality, minutes, skill = rng.choice(PROCEDURES)
         not_before = at(START + timedelta(days=rng.randint(0, args.days - 10)), (7, 0))
-        q = SlotQuery(
-            procedure="bench",
-            modality=modality,
-            duration=timedelta(minutes=minutes),
-            not_before=not_before,
-            not_after=horizon_end,
-            needs_radiologist_skill=skill,
-            limit=5,
+        queries.append(
+            SlotQuery(
+                procedure="bench",
+                modality=modality,
+                duration=timedelta(minutes=minutes),
+                not_before=not_before,
+                not_after=horizon_end,
+                needs_radiologist_skill=skill,
+                limit=5,
+            )
         )
+    times: list[float] = []
+    found = 0
+    for q in queries:
         t0 = time.perf_counter()
         slots = find_slots(q, rooms, radiologists, busy)
         times.append((time.perf_counter() - t0) * 1000)
         found += len(slots)
     print(f"earliest 5 slots, {args.queries} searches ({found} slots found):")
     print(f"  {percentiles(times)}   (goal p95 < 50 ms)")
+
+    calendars, busy_times = core_inputs(rooms, radiologists, busy)
+    core_times: list[float] = []
+    core_found = 0
+    for q in queries:
+        t0 = time.perf_counter()
+        search = slotcore.Search(
+            q.duration // US,
+            q.step // US,
+            slotcore.to_us(q.not_before),
+            slotcore.to_us(q.not_after),
+        )
+        stream = slotcore.free_starts(
+            calendars=calendars,
+            busy=busy_times,
+            room_ids=[r.room_id for r in rooms if r.modality == q.modality],
+            skill=q.needs_radiologist_skill,
+            search=search,
+        )
+        core_found += len(list(islice(stream, q.limit)))
+        core_times.append((time.perf_counter() - t0) * 1000)
+    ratio = statistics.quantiles(core_times, n=100)[94] / statistics.quantiles(times, n=100)[94]
+    print(f"same searches on the integer core, calendars converted once ({core_found} slots):")
+    print(f"  {percentiles(core_times)}   (p95 {ratio:.2f} x the façade's)")
 
     day_times: list[float] = []
     day_found = 0
