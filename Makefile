@@ -22,6 +22,7 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	GESTE_DEBUG=1 $(BIN)/mypy
+	$(BIN)/lint-imports --config .importlinter
 
 # The Debian packages the tests need (Chromium, dcmtk, gettext), installed when missing; without
 # root it stops at once, naming the command to run. The list lives in tools/ensure-system-deps.sh.
