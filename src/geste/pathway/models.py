@@ -78,32 +78,47 @@ class ProcedureRequest(models.Model):
         blank=True,
         related_name="+",
     )
-    # Clinical facts the safety check and crisis triage read (see case.schema.json).
-    severe_pain = models.BooleanField(_("douleur invalidante, très intense"), default=False)
+    # Clinical facts the safety check and crisis triage read (see case.schema.json). The
+    # triage inputs are null until a clinician answers: unknown is not false (rules revision
+    # 2); the engine lists them in missing_inputs instead of deciding on a guess.
+    severe_pain = models.BooleanField(
+        _("douleur invalidante, très intense"), null=True, blank=True, default=None
+    )
     pain_nrs = models.PositiveSmallIntegerField(
         _("douleur (EN 0-10)"), null=True, blank=True, validators=[MaxValueValidator(10)]
     )
-    level3_analgesics = models.CharField(
+    # null = unknown (an empty string would be a value the engine refuses)
+    level3_analgesics = models.CharField(  # noqa: DJ001
         _("antalgiques de palier 3"),
         max_length=16,
         choices=Level3Analgesics.choices,
-        default=Level3Analgesics.NOT_TRIED,
+        null=True,
+        blank=True,
+        default=None,
     )
-    neutropenia = models.BooleanField(_("neutropénie"), default=False)
-    respiratory_signs = models.BooleanField(_("signes respiratoires"), default=False)
-    acute_arthritis = models.BooleanField(_("arthrite aiguë"), default=False)
-    crystal_arthritis = models.BooleanField(_("arthrite microcristalline"), default=False)
-    threatening_lesion = models.BooleanField(_("lésion menaçante"), default=False)
+    neutropenia = models.BooleanField(_("neutropénie"), null=True, blank=True, default=None)
+    respiratory_signs = models.BooleanField(
+        _("signes respiratoires"), null=True, blank=True, default=None
+    )
+    acute_arthritis = models.BooleanField(_("arthrite aiguë"), null=True, blank=True, default=None)
+    crystal_arthritis = models.BooleanField(
+        _("arthrite microcristalline"), null=True, blank=True, default=None
+    )
+    threatening_lesion = models.BooleanField(
+        _("lésion menaçante"), null=True, blank=True, default=None
+    )
     local_tumor_control_needed = models.BooleanField(
-        _("contrôle tumoral local nécessaire"), default=False
+        _("contrôle tumoral local nécessaire"), null=True, blank=True, default=None
     )
     bedrest_decline_risk = models.BooleanField(
-        _("risque de glissement lié à l'alitement"), default=False
+        _("risque de glissement lié à l'alitement"), null=True, blank=True, default=None
     )
     urgent_diagnosis_needed = models.BooleanField(
-        _("diagnostic rapide à impact thérapeutique urgent"), default=False
+        _("diagnostic rapide à impact thérapeutique urgent"), null=True, blank=True, default=None
     )
-    intrathecal_chemotherapy = models.BooleanField(_("chimiothérapie intrathécale"), default=False)
+    intrathecal_chemotherapy = models.BooleanField(
+        _("chimiothérapie intrathécale"), null=True, blank=True, default=None
+    )
     clinicians_confirmed = models.BooleanField(
         _("indication confirmée par les cliniciens référents"), null=True, blank=True
     )
@@ -178,28 +193,35 @@ class RequestTransition(models.Model):
 
 
 # The clinical records of a request (consultation, time-out, procedure, report, follow-up).
+from geste.pathway.formulary import FormularyItem, PrescriptionItem  # noqa: E402
 from geste.pathway.records import (  # noqa: E402
     Consultation,
     FollowUp,
     Prescription,
     ProcedureRecord,
     Report,
+    ReportAddendum,
     ReportLink,
     TimeOut,
+    TimeOutCheck,
 )
 
 __all__ = [
     "PENDING_STATES",
     "Consultation",
     "FollowUp",
+    "FormularyItem",
     "Level3Analgesics",
     "Prescription",
+    "PrescriptionItem",
     "ProcedureRecord",
     "ProcedureRequest",
     "Region",
     "Report",
+    "ReportAddendum",
     "ReportLink",
     "RequestState",
     "RequestTransition",
     "TimeOut",
+    "TimeOutCheck",
 ]
