@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -71,7 +71,11 @@ def _latest_declaration(patient: Any) -> Any:
 
 def _case(patient: Any, procedure: Procedure, request: Any, declaration: Any) -> rcase.Case:
     if request is not None:
-        return case_from_request(request, at=timezone.now())
+        # The time being judged is the NEW one (a move, an offer): the request's current
+        # appointment must not stand in for it, so the case carries no scheduled_at and the
+        # engine's earliest_safe_at answers for any start (issue 10: a move inside the hold
+        # was accepted because the old date was checked).
+        return replace(case_from_request(request, at=timezone.now()), scheduled_at=None)
     meds = tuple(
         rcase.Medication(drug=m.drug, last_dose_at=m.last_dose_at, dose=m.dose or None)
         for m in (declaration.medications.all() if declaration is not None else ())
