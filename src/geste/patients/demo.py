@@ -26,12 +26,6 @@ def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
 
 
-def _write(progress: IO[str] | None, message: str) -> None:
-    if progress is not None:
-        progress.write(message + "\n")
-        progress.flush()
-
-
 def _fake_patients(count: int, rng: random.Random) -> list[Patient]:
     fake = Faker("fr_FR")
     fake.seed_instance(SEED)

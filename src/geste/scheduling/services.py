@@ -174,7 +174,7 @@ def appointment_book(
             start=start,
             end=end,
             video=video and kind == AppointmentKind.CONSULTATION,
-            booked_by=actor if getattr(actor, "is_authenticated", False) else None,
+            booked_by=actor if isinstance(actor, User) else None,
             override_reason=override_reason.strip() if override else "",
         )
     )
