@@ -48,6 +48,7 @@ def performed(centre, alice, radiologist):  # type: ignore[no-untyped-def]
         side="left",
         fluoroscopy_s=42,
         dap_mgy_cm2=850.5,
+        reference_air_kerma_mgy=12.5,
     )
     report = Report.objects.create(
         request=req,
@@ -105,7 +106,14 @@ def test_lab_and_dose_observations(manip, performed, alice):  # type: ignore[no-
     _req, lab, _decl, record, _report = performed
     obs = _entries(manip.get("Observation", {"patient": f"Patient/{alice.pk}"}))
     codes = {(o["code"]["coding"][0]["system"], o["code"]["coding"][0]["code"]) for o in obs}
-    assert codes == {(LOINC, "777-3"), (LOINC, "6301-6"), (DICOM, "113722"), (DICOM, "113730")}
+    assert codes == {
+        (LOINC, "777-3"),
+        (LOINC, "6301-6"),
+        (DICOM, "113722"),
+        (DICOM, "113730"),
+        (DICOM, "113725"),
+    }
+    assert manip.get(f"Observation/dose-{record.pk}-rp").json()["valueQuantity"]["value"] == 12.5
     dap = manip.get(f"Observation/dose-{record.pk}-dap").json()
     assert dap["valueQuantity"] == {
         "value": 850.5,

@@ -22,11 +22,11 @@ LABS = (
         "{ratio}",
     ),
 )
-# Radiation dose of the procedure record (DICOM CID 10050 / TID 10001 concepts). 113725 (dose
-# at the reference point) has no field in our record yet: it is not emitted.
+# Radiation dose of the procedure record (DICOM TID 10001 accumulated projection X-ray dose).
 DOSES = (
     ("dap_mgy_cm2", "dap", "113722", "Dose Area Product Total", "mGy.cm2"),
     ("fluoroscopy_s", "fluoro", "113730", "Total Fluoro Time", "s"),
+    ("reference_air_kerma_mgy", "rp", "113725", "Dose (RP) Total", "mGy"),
 )
 REPORT_CODE = {
     "coding": [{"system": LOINC, "code": "18748-4", "display": "Diagnostic imaging study"}]
@@ -74,6 +74,7 @@ def dose_observations(rec: ProcedureRecord) -> list[dict[str, Any]]:
             },
         }
         for field, suffix, code, display, unit in DOSES
+        if getattr(rec, field, None) is not None
     ]
 
 
