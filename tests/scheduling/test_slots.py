@@ -168,3 +168,32 @@ def test_dst_night_opening_gives_only_real_instants(centre, alice, frozen):
     assert "02:00" not in local and "02:20" not in local
     # 01:00, 01:20, 01:40 (CET) then 03:00 (CEST): an hour of real time, no gap in the grid.
     assert local[:4] == ["01:00", "01:20", "01:40", "03:00"]
+
+
+def test_fall_back_night_slots_last_their_real_duration(centre, alice, frozen):
+    """The repeated 02:xx hour is offered twice, and every option ends 20 real minutes after it
+    starts (an end computed on the wall clock would make 02:40 CEST last 80 minutes)."""
+    from geste.scheduling.models import OpeningHours
+
+    OpeningHours.objects.create(room=centre.room1, weekday=6, start=time(1, 0), end=time(4, 0))
+    RosterEntry.objects.create(
+        radiologist=centre.radio, weekday=6, start=time(1, 0), end=time(4, 0)
+    )
+    frozen.move_to(at("2026-10-24", "12:00"))
+    found = earliest_slots(
+        procedure=proc("facet_infiltration"), patient=alice, kind="consultation", limit=8
+    )
+    assert [o.start.strftime("%H:%M%z") for o in found] == [
+        "01:00+0200",
+        "01:20+0200",
+        "01:40+0200",
+        "02:00+0200",
+        "02:20+0200",
+        "02:40+0200",
+        "02:00+0100",
+        "02:20+0100",
+    ]
+    assert all(
+        o.end.astimezone(UTC) - o.start.astimezone(UTC) == timedelta(minutes=20) for o in found
+    )
+    assert found[5].end.strftime("%H:%M%z") == "02:00+0100"

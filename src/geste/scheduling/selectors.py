@@ -77,11 +77,11 @@ def search_slots(
         duration = duration or timedelta(minutes=procedure.duration_min)
         step = timedelta(minutes=capacity.PROCEDURE_STEP_MINUTES)
     usable = {r.pk: r for r in rooms if modalities is None or r.modality in modalities}
-    if not usable or not_before + duration > not_after:
+    lo, hi = to_us(not_before), to_us(not_after)
+    if not usable or lo + duration // _US > hi:  # in integers: real time, not the wall clock
         return []
     first = not_before.astimezone(PARIS).date()
     last = not_after.astimezone(PARIS).date()
-    lo, hi = to_us(not_before), to_us(not_after)
     stream = free_starts(
         calendars=load_calendars(usable, first, last),
         busy=load_busy(lo, hi, getattr(patient, "pk", None)),
@@ -102,9 +102,11 @@ def search_slots(
             break
     rads = User.objects.in_bulk({rad_id for _s, _r, rad_id in slots})
     return [
+        # The end from integers: adding a timedelta to a local datetime is wall-clock
+        # arithmetic, an hour off across the autumn change.
         SlotOption(
             from_us(start),
-            from_us(start) + duration,
+            from_us(start + duration // _US),
             usable[room_id],
             rads[rad_id],
         )
