@@ -113,6 +113,14 @@ def test_a_wrong_ins_key_is_refused_with_an_outcome(reception, lang, text):  # t
     assert not Patient.objects.filter(birth_name="SANTONI").exists()
 
 
+def test_a_second_record_with_the_same_ins_is_refused(reception):  # type: ignore[no-untyped-def]
+    assert reception.post("Patient", fr_core_patient()).status_code == 201
+    again = reception.post("Patient", fr_core_patient())
+    assert again.status_code == 409
+    assert again.json()["issue"][0]["details"]["coding"][0]["code"] == "duplicate_ins"
+    assert Patient.objects.filter(ins=CORSICA_2A).count() == 1
+
+
 def test_an_ins_of_the_other_sex_is_refused(reception):  # type: ignore[no-untyped-def]
     response = reception.post("Patient", fr_core_patient(gender="male"))
     assert response.status_code == 422

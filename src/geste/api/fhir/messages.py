@@ -32,6 +32,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Matricule INS invalide (15 caractères dont la clé de contrôle).",
         "Invalid INS number (15 characters including the check key).",
     ),
+    "duplicate_ins": (
+        "Un autre dossier patient porte déjà ce matricule INS.",
+        "Another patient record already carries this INS number.",
+    ),
     "slot_taken": (
         "Ce créneau n'est plus libre.",
         "This slot is no longer free.",

@@ -17,10 +17,10 @@ from geste.api.fhir.search import reference_id
 from geste.api.fhir.validation import InvalidResource, parse
 from geste.audit.services import log_action
 from geste.clinic.models import Procedure
+from geste.pathway.instructions import questionnaire_submit
 from geste.pathway.models import ProcedureRequest, Region
 from geste.pathway.services import request_create
 from geste.patients.models import Declaration, Patient
-from geste.patients.services import declaration_submit
 
 
 def _model(resource_type: str, body: Any) -> Any:
@@ -59,6 +59,9 @@ def patient_save(
             patient.full_clean(exclude=["user"])
         except ValidationError as exc:
             raise _refuse(exc) from exc
+        # Identitovigilance: one INS, one patient record (a second one is a duplicate).
+        if patient.ins and Patient.objects.filter(ins=patient.ins).exclude(pk=patient.pk).exists():
+            raise FhirError(409, "duplicate_ins", issue="duplicate")
         created = patient.pk is None
         patient.save()
         log_action(
@@ -118,6 +121,6 @@ def questionnaire_response_create(request: HttpRequest, body: Any, *, user: Any)
         linked = ProcedureRequest.objects.filter(
             pk=reference_id(based[0], "ServiceRequest", "basedOn"), patient=patient
         ).first()
-    return declaration_submit(
+    return questionnaire_submit(
         patient=patient, actor=user, answers=answers, medications=meds, request=linked
     )
