@@ -34,6 +34,8 @@ class AuditAction(models.TextChoices):
     PATIENT_SIGNED_UP = "patient.signed_up", _("Compte patient créé")
     DECLARATION_FORM_OPENED = "declaration.form_opened", _("Questionnaire ouvert")
     DECLARATION_SUBMITTED = "declaration.submitted", _("Questionnaire envoyé")
+    INSTRUCTIONS_READ = "instructions.read", _("Consignes de préparation consultées")
+    INSTRUCTIONS_CHANGED = "instructions.changed", _("Consignes de préparation changées")
     LAB_RESULT_RECORDED = "lab_result.recorded", _("Résultat biologique enregistré")
     RESULTS_READ = "results.read", _("Résultats consultés")
     # requests (named moves)

@@ -87,3 +87,26 @@ def discharge_pdf(request: Any, paragraphs: list[tuple[str, str]]) -> bytes:
     for heading, text in paragraphs:
         story += [_p(heading, "Heading4"), _p(text)]
     return _build(story, title)
+
+
+def convocation_pdf(
+    *, patient: Any, when: Any, place: str, lines: list[str] | tuple[str, ...]
+) -> bytes:
+    """The convocation: the appointment and the preparation (pathway.instructions' sentences,
+    given as plain text so that this room stays below the pathway)."""
+    title = _("Convocation et préparation du geste")
+    story = [*_header(patient), _p(title, "Heading2")]
+    if when is not None:
+        story.append(
+            _p(
+                _("Rendez-vous le %(d)s à %(h)s — %(place)s")
+                % {
+                    "d": timezone.localtime(when).strftime("%d/%m/%Y"),
+                    "h": timezone.localtime(when).strftime("%H:%M"),
+                    "place": place,
+                }
+            )
+        )
+    story += [Spacer(1, 0.3 * cm), _p(_("Ce que vous devez faire"), "Heading4")]
+    story += [_p("• " + line) for line in lines]
+    return _build(story, title)

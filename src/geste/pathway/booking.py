@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from geste.audit.services import Actor
 from geste.clinic.models import Procedure, Room, User
+from geste.pathway.instructions import fingerprints, tell_if_changed
 from geste.pathway.models import RequestState
 from geste.pathway.prerequisites import Prerequisites, prerequisites
 from geste.pathway.services import request_transition
@@ -132,6 +133,8 @@ def appointment_book(
             patient=patient, procedure=procedure, request=request, start=start
         ).request
     end = start + session_length(kind=kind, procedure=procedure, request=request)
+    # The patient's instructions before the booking, to tell her if it changes them.
+    before = fingerprints(patient) if kind == AppointmentKind.PROCEDURE else None
     with transaction.atomic():
         appointment = calendar.appointment_book(
             patient=patient,
@@ -147,6 +150,8 @@ def appointment_book(
             override_reason=override_reason,
         )
         _advance_request(request, kind, actor)
+        if before is not None:
+            tell_if_changed(patient=patient, before=before, actor=actor)
     return appointment
 
 
@@ -160,6 +165,7 @@ def appointment_move(
     reason: str = "",
 ) -> Appointment:
     """Move a booked appointment; a procedure passes the clinical guard at its NEW start."""
+    before = None
     if appointment.kind == AppointmentKind.PROCEDURE:
         procedure_guard(
             patient=appointment.patient,
@@ -167,6 +173,7 @@ def appointment_move(
             request=appointment.request,
             start=start,
         )
+        before = fingerprints(appointment.patient)
     old_start = appointment.start.isoformat()
     with transaction.atomic():
         moved = calendar.appointment_move(
@@ -178,6 +185,8 @@ def appointment_move(
             reason=reason,
         )
         transaction.on_commit(lambda: offer_freed_slot.enqueue(moved.pk, old_start))
+        if before is not None:
+            tell_if_changed(patient=appointment.patient, before=before, actor=actor)
     appointment.refresh_from_db()
     return appointment
 

@@ -6,8 +6,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from geste.patients.uploads import validate_upload
 from geste.rules.drugs import DRUG_CHOICES
 
 YES_NO = [("no", _("Non")), ("yes", _("Oui"))]
@@ -31,7 +33,6 @@ class DeclarationForm(forms.Form):
         label=_("Êtes-vous enceinte, ou pourriez-vous l'être ?"),
         choices=PREGNANCY,
         widget=forms.RadioSelect,
-        help_text=_("Pour les hommes, répondez « Non »."),
     )
     takes_anticoagulant = forms.ChoiceField(
         label=_("Prenez-vous un anticoagulant ou un antiagrégant (fluidifiant du sang) ?"),
@@ -66,6 +67,16 @@ class DeclarationForm(forms.Form):
         max_value=300,
     )
 
+    def __init__(self, *args: Any, asks_pregnancy: bool = True, **kwargs: Any) -> None:
+        """`asks_pregnancy`: False where the engine does not ask (sex M, or outside the
+        centre's childbearing ages): the question is then not shown at all. Where it is asked,
+        it is never pre-set (no initial value, even from an earlier questionnaire)."""
+        super().__init__(*args, **kwargs)
+        if asks_pregnancy:
+            self.initial.pop("pregnant", None)
+        else:
+            del self.fields["pregnant"]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("current_infection") == "yes" and not data.get("infection_details"):
@@ -75,7 +86,7 @@ class DeclarationForm(forms.Form):
     def answers(self) -> dict[str, Any]:
         d = self.cleaned_data
         return {
-            "pregnant": None if d["pregnant"] == "unknown" else _yes(d["pregnant"]),
+            "pregnant": None if d.get("pregnant", "unknown") == "unknown" else _yes(d["pregnant"]),
             "takes_anticoagulant": _yes(d["takes_anticoagulant"]),
             "allergies": list(d["allergies"]),
             "allergy_details": d["allergy_details"],
@@ -113,6 +124,12 @@ class MedicationForm(forms.Form):
             self.add_error("last_dose_at", _("Indiquez la date et l'heure de la dernière prise."))
         return data
 
+    def clean_last_dose_at(self) -> Any:
+        at = self.cleaned_data.get("last_dose_at")
+        if at is not None and at > timezone.now():
+            raise ValidationError(_("La dernière prise ne peut pas être dans le futur."))
+        return at
+
 
 MedicationFormSet = forms.formset_factory(MedicationForm, extra=3, max_num=6)
 
@@ -147,10 +164,13 @@ class LabResultForm(forms.Form):
     )
 
     def clean_document(self) -> Any:
-        f = self.cleaned_data.get("document")
-        if f and not f.name.lower().endswith((".pdf", ".png", ".jpg", ".jpeg")):
-            raise ValidationError(_("Formats acceptés : PDF, PNG, JPEG."))
-        return f
+        return validate_upload(self.cleaned_data.get("document"))
+
+    def clean_sampled_at(self) -> Any:
+        at = self.cleaned_data.get("sampled_at")
+        if at is not None and at > timezone.now():
+            raise ValidationError(_("Le prélèvement ne peut pas être dans le futur."))
+        return at
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

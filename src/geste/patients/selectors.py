@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from geste.clinic.models import CentreSettings
 from geste.patients.models import Declaration, LabResult, Patient
+from geste.rules.drugs import DRUG_CHOICES
 
 
 def fresh_declaration(patient: Patient, *, before: datetime) -> Declaration | None:
@@ -21,3 +23,66 @@ def fresh_declaration(patient: Patient, *, before: datetime) -> Declaration | No
 
 def lab_results(patient: Patient) -> list[LabResult]:
     return list(LabResult.objects.filter(patient=patient).order_by("-sampled_at")[:20])
+
+
+def asks_pregnancy(patient: Patient, day: date) -> bool:
+    """Where the engine asks (safety-check.md, decision 11): sex F or X, aged within the
+    centre's childbearing ages (inclusive) on `day`."""
+    if patient.sex == "M":
+        return False
+    s = CentreSettings.current()
+    return s.childbearing_age_min <= patient.age_on(day) <= s.childbearing_age_max
+
+
+def latest_declaration(patient: Patient) -> Declaration | None:
+    """The last questionnaire, whatever its age (to prefill a new one; history is kept)."""
+    return (
+        Declaration.objects.filter(patient=patient)
+        .prefetch_related("medications")
+        .order_by("-answered_at", "-pk")
+        .first()
+    )
+
+
+def declaration_initial(decl: Declaration | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The last answers as initial values of a new questionnaire (pregnancy left out: it is
+    never pre-set)."""
+    if decl is None:
+        return {}, []
+
+    def yn(value: bool | None) -> str:
+        return "yes" if value else "no"
+
+    answers = {
+        "takes_anticoagulant": yn(decl.takes_anticoagulant),
+        "allergies": list(decl.allergies or []),
+        "allergy_details": decl.allergy_details,
+        "fever": yn(decl.fever),
+        "current_infection": yn(decl.current_infection),
+        "infection_details": decl.infection_details,
+        "skin_lesion_at_site": yn(decl.skin_lesion_at_site),
+        "creatinine_clearance_ml_min": decl.creatinine_clearance_ml_min,
+    }
+    meds = []
+    known = {value for value, _label in DRUG_CHOICES}
+    for m in decl.medications.all():
+        row: dict[str, Any] = {"last_dose_at": m.last_dose_at, "dose": m.dose}
+        if m.drug in known:
+            row["drug"] = m.drug
+        else:
+            row["other_drug"] = m.drug
+        meds.append(row)
+    return answers, meds
+
+
+def lab_duplicates(patient: Patient) -> list[LabResult]:
+    """Results entered more than once for the same sample (same sampling minute)."""
+    seen: dict[datetime, LabResult] = {}
+    dupes: list[LabResult] = []
+    for lab in LabResult.objects.filter(patient=patient).order_by("sampled_at", "pk"):
+        key = lab.sampled_at.replace(second=0, microsecond=0)
+        if key in seen:
+            dupes.append(lab)
+        else:
+            seen[key] = lab
+    return dupes

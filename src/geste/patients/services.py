@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -49,7 +49,25 @@ def declaration_submit(
 
 
 def lab_result_record(*, patient: Patient, actor: Any, values: dict[str, Any]) -> LabResult:
+    """A result is kept even when the same sample was already entered: the earlier entry is
+    named in the audit event and `selectors.lab_duplicates` flags both on the flags panel."""
     with transaction.atomic():
+        minute = values["sampled_at"].replace(second=0, microsecond=0)
+        earlier = (
+            LabResult.objects.filter(
+                patient=patient,
+                sampled_at__gte=minute,
+                sampled_at__lt=minute + timedelta(minutes=1),
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
         lab = LabResult.objects.create(patient=patient, entered_by=actor, **values)
-        log_action(actor=actor, action="lab_result.recorded", obj=lab, patient=patient)
+        log_action(
+            actor=actor,
+            action="lab_result.recorded",
+            obj=lab,
+            patient=patient,
+            details={"duplicate_of": earlier} if earlier else None,
+        )
     return lab

@@ -4,7 +4,7 @@ space under mon-espace/, online booking under prendre-rendez-vous/, and the expi
 
 from django.urls import path
 
-from geste.portal.views import appointments, booking, home, links, records
+from geste.portal.views import appointments, booking, home, links, preparation, records
 
 app_name = "portal"
 M = "mon-espace/"
@@ -18,6 +18,8 @@ urlpatterns = [
     path(A + "liste-d-attente/", appointments.my_waitlist_join, name="my_waitlist_join"),
     path(M + "rendez-vous/proposition/<int:offer_id>/", appointments.my_offer, name="my_offer"),
     path(M + "questionnaire/", records.questionnaire, name="questionnaire"),
+    path(M + "preparer/", preparation.prepare, name="prepare"),
+    path(M + "preparer/<int:pk>/convocation.pdf", preparation.convocation, name="convocation"),
     path(M + "resultats/", records.my_results, name="my_results"),
     path(M + "resultats/<int:pk>/<str:kind>/", records.my_pdf, name="my_pdf"),
     path(M + "resultats/<int:pk>/<str:kind>/<int:item>/", records.my_pdf, name="my_pdf_item"),

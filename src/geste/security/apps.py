@@ -6,5 +6,4 @@ class SecurityConfig(AppConfig):
     label = "security"
 
     def ready(self) -> None:
-        # deploy checks, lockout audit, session set-up at login
-        from geste.security import checks, lockout, signals  # noqa: F401
+        from geste.security import checks, lockout  # noqa: F401  (deploy checks, lockout audit)

@@ -7,15 +7,17 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geste.audit.services import log_action
 from geste.documents.pdf import discharge_pdf, prescription_pdf, report_pdf
 from geste.pathway.adapters import case_from_request
+from geste.pathway.instructions import questionnaire_submit
 from geste.pathway.models import ProcedureRequest, RequestState
 from geste.pathway.texts import discharge_paragraphs
 from geste.patients.forms import DeclarationForm, MedicationFormSet
-from geste.patients.services import declaration_submit
+from geste.patients.selectors import asks_pregnancy, declaration_initial, latest_declaration
 
 
 def pdf_response(data: bytes, name: str) -> HttpResponse:
@@ -28,9 +30,14 @@ def pdf_response(data: bytes, name: str) -> HttpResponse:
 def questionnaire_page(
     request: HttpRequest, *, patient: Any, proc_request: Any, done_url: str, staff: bool
 ) -> HttpResponse:
-    """The pre-procedure questionnaire (pathway.md step 4), for the patient or staff."""
+    """The pre-procedure questionnaire (pathway.md step 4), for the patient or staff.
+
+    Reopened, it shows the last answers (pregnancy excepted: never pre-set); sending it makes a
+    new dated version, the earlier ones kept. Pregnancy is asked where the engine asks."""
+    pregnancy = asks_pregnancy(patient, timezone.localdate())
+    last = latest_declaration(patient)
     if request.method == "POST":
-        form = DeclarationForm(request.POST)
+        form = DeclarationForm(request.POST, asks_pregnancy=pregnancy)
         meds = MedicationFormSet(request.POST, prefix="med")
         if form.is_valid() and meds.is_valid():
             listed = [
@@ -44,7 +51,7 @@ def questionnaire_page(
                     _("Choisissez le médicament dans la liste et la date de la dernière prise."),
                 )
             else:
-                declaration_submit(
+                questionnaire_submit(
                     patient=patient,
                     actor=request.user,
                     answers=form.answers(),
@@ -54,8 +61,9 @@ def questionnaire_page(
                 messages.success(request, _("Questionnaire enregistré. Merci."))
                 return redirect(done_url)
     else:
-        form = DeclarationForm()
-        meds = MedicationFormSet(prefix="med")
+        answers, listed_before = declaration_initial(last)
+        form = DeclarationForm(initial=answers, asks_pregnancy=pregnancy)
+        meds = MedicationFormSet(prefix="med", initial=listed_before)
         log_action(actor=request.user, action="declaration.form_opened", patient=patient)
     return render(
         request,
@@ -66,6 +74,7 @@ def questionnaire_page(
             "patient": patient,
             "proc_request": proc_request,
             "staff": staff,
+            "last": last,
         },
     )
 

@@ -12,6 +12,7 @@ from geste.pathway import selectors, worklists
 from geste.pathway.forms import (
     PregnancyCheckForm,
 )
+from geste.pathway.models import ProcedureRequest
 from geste.pathway.services import (
     TransitionError,
 )
@@ -19,6 +20,7 @@ from geste.pathway.services_day import (
     pregnancy_check_record,
     request_check_in,
 )
+from geste.patients.selectors import asks_pregnancy
 from geste.staff.roles import floor_required, tech_required
 
 
@@ -51,8 +53,16 @@ def tech_worklist(request: HttpRequest) -> HttpResponse:
         worklists.day_rows(selectors.today()), show_all=request.GET.get("tout") == "1"
     )
     pregnancy_url = worklists.url_maker("staff:pregnancy_check")
-    for r in (*day.arrived, *day.expected):
-        ask = r["female"] and r["request_id"] and not r["pregnancy_at"]
+    rows = (*day.arrived, *day.expected)
+    # Asked where the engine asks: sex F or X, within the centre's childbearing ages.
+    asked = {
+        req.pk: asks_pregnancy(req.patient, selectors.today())
+        for req in ProcedureRequest.objects.filter(
+            pk__in=[r["request_id"] for r in rows if r["request_id"]]
+        ).select_related("patient")
+    }
+    for r in rows:
+        ask = asked.get(r["request_id"], False) and not r["pregnancy_at"]
         r["pregnancy_url"] = pregnancy_url(r["request_id"]) if ask else ""
     return render(request, "staff/worklist.html", {"day": day})
 

@@ -1,0 +1,308 @@
+"""What the patient must do before the procedure (issue 10, point 3): one service,
+`instructions_for(request)`, read by the patient's "Préparer mon geste" page, the convocation
+PDF and the staff request page, so all three say the same thing.
+
+Computed, never stored: each reading asks the engine with the request's current appointment
+and latest questionnaire, so a move or a new questionnaire changes them at once. A service that
+may change them (booking.appointment_book/appointment_move, `questionnaire_submit` below)
+compares the fingerprint before and after and, when it differs, tells the patient after commit
+with a minimal message (no drug, no procedure): "vos consignes ont changé, connectez-vous".
+
+Last dose of a held drug: the engine's own hold interval. The case is asked with the drug taken
+AT the appointment's start; the engine then holds it and its `earliest_safe_at` is start +
+interval, so the last allowed dose is start - interval (the same interval as the guard, CrCl,
+dose and centre settings included).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from geste import PARIS
+from geste.audit.services import log_action
+from geste.clinic.selectors import safety_settings
+from geste.clinic.sms import send_sms
+from geste.pathway.adapters import case_from_request
+from geste.pathway.models import ProcedureRequest, RequestState
+from geste.patients.models import Declaration, Patient
+from geste.patients.services import declaration_submit
+from geste.rules.case import Medication
+from geste.rules.drugs import drug_class, normalise_drug
+from geste.rules.safety import bleeding_risk, check
+from geste.scheduling.models import Appointment, AppointmentKind, AppointmentStatus
+
+logger = logging.getLogger(__name__)
+
+_WAITING = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
+_ANTITHROMBOTIC = frozenset(
+    {"vka", "heparin", "lmwh", "fondaparinux", "doac", "antiplatelet", "aspirin"}
+)
+
+
+@dataclass(frozen=True)
+class DrugStop:
+    drug: str  # as the patient declared it
+    last_dose_by: datetime  # aware, Europe/Paris
+    sentence: str
+
+
+@dataclass(frozen=True)
+class Instructions:
+    request_id: int
+    appointment_start: datetime | None
+    stops: tuple[DrugStop, ...]
+    blood_test: tuple[date, date] | None  # from, until (inclusive), Europe/Paris dates
+    lines: tuple[str, ...]  # every instruction, in reading order (French sentences)
+    place: str = ""  # the site's name and address
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256("\n".join(self.lines).encode()).hexdigest()
+
+
+def _when(moment: datetime) -> str:
+    local = moment.astimezone(PARIS)
+    hour = f"{local.hour} h" if local.minute == 0 else f"{local.hour} h {local.minute:02d}"
+    return f"{date_format(local, 'l j F')} à {hour}"
+
+
+def _of(drug: str) -> str:
+    """French elision: "d'Eliquis", "de Kardégic"."""
+    return ("d'" if drug[:1].lower() in "aeiouyhéèêàâîô" else "de ") + drug
+
+
+def _appointment(request: ProcedureRequest) -> Appointment | None:
+    return (
+        Appointment.objects.filter(
+            request=request, kind=AppointmentKind.PROCEDURE, status__in=_WAITING
+        )
+        .select_related("room__site")
+        .order_by("start")
+        .first()
+    )
+
+
+def _stops(case: Any, start: datetime) -> tuple[DrugStop, ...]:
+    """Per declared drug the engine holds: the last dose allowed (start - its interval)."""
+    probe = replace(
+        case,
+        scheduled_at=start,
+        medications=tuple(
+            Medication(m.drug, start, m.dose) for m in case.medications if normalise_drug(m.drug)
+        ),
+    )
+    result = check(probe, safety_settings(), start)
+    stops: list[DrugStop] = []
+    for finding in result.findings:
+        if finding.code != "medication_hold":
+            continue
+        for drug, _inn, _hours, last, safe_at in finding.args:
+            by = (start - (safe_at - last)).astimezone(PARIS)
+            sentence = _("Dernière prise %(of_drug)s au plus tard le %(when)s.") % {
+                "of_drug": _of(drug),
+                "when": _when(by),
+            }
+            stops.append(DrugStop(drug, by, sentence))
+    return tuple(sorted(stops, key=lambda s: (s.last_dose_by, s.drug)))
+
+
+def instructions_for(request: ProcedureRequest) -> Instructions:
+    """The preparation of one request, from its current appointment and questionnaire."""
+    appointment = _appointment(request)
+    start = appointment.start if appointment is not None else None
+    case = case_from_request(request, at=start)
+    lines: list[str] = []
+    stops: tuple[DrugStop, ...] = ()
+    if start is None:
+        lines.append(
+            _(
+                "Vos consignes précises (traitements, prise de sang) seront données ici "
+                "dès que la date du geste sera fixée."
+            )
+        )
+    else:
+        lines.append(_("Rendez-vous le %(when)s.") % {"when": _when(start)})
+        stops = _stops(case, start)
+        lines.extend(s.sentence for s in stops)
+    held = {s.drug for s in stops}
+    high = bleeding_risk(case) == "high"
+    others = [
+        m.drug
+        for m in case.medications
+        if m.drug not in held and drug_class(m.drug) in _ANTITHROMBOTIC | {None}
+    ]
+    if others and high:
+        lines.append(
+            _(
+                "Pour %(drugs)s : n'arrêtez rien sans l'avis du radiologue ; "
+                "appelez le centre pour savoir quoi faire."
+            )
+            % {"drugs": ", ".join(sorted(set(others)))}
+        )
+    elif others:
+        lines.append(_("Continuez vos autres traitements, sauf avis contraire du radiologue."))
+    blood: tuple[date, date] | None = None
+    vka = any(drug_class(m.drug) == "vka" for m in case.medications)
+    if (high or vka) and start is not None:
+        day = start.astimezone(PARIS).date()
+        if vka:
+            blood = (day - timedelta(days=1), day)
+            lines.append(
+                _(
+                    "Prise de sang (INR%(plt)s) la veille ou le matin du geste, "
+                    "le %(from)s ou le %(until)s."
+                )
+                % {
+                    "plt": _(", plaquettes") if high else "",
+                    "from": date_format(blood[0], "l j F"),
+                    "until": date_format(blood[1], "l j F"),
+                }
+            )
+        else:
+            first = day - timedelta(days=safety_settings().hemostasis_max_age_days)
+            blood = (max(first, timezone.localdate()), day - timedelta(days=1))
+            lines.append(
+                _("Prise de sang (plaquettes, INR) à faire entre le %(from)s et le %(until)s.")
+                % {
+                    "from": date_format(blood[0], "l j F"),
+                    "until": date_format(blood[1], "l j F"),
+                }
+            )
+        lines.append(
+            _(
+                "Le résultat de la prise de sang doit être disponible le jour du geste : "
+                "apportez-le ou faites-le envoyer au centre."
+            )
+        )
+    lines.extend(
+        [
+            _(
+                "Apportez : votre pièce d'identité, votre carte Vitale, l'ordonnance du geste, "
+                "la liste de vos médicaments et vos examens d'imagerie récents."
+            ),
+            _("Venez accompagné(e) : vous ne devrez pas conduire après le geste."),
+            _("Si vous êtes enceinte ou pourriez l'être, prévenez le centre avant le geste."),
+            _("En cas de fièvre ou d'infection avant le geste, appelez le centre%(phone)s."),
+        ]
+    )
+    phone = appointment.room.site.phone if appointment is not None else ""
+    lines[-1] = lines[-1] % {"phone": f" ({phone})" if phone else ""}
+    return Instructions(
+        request_id=request.pk,
+        appointment_start=start,
+        stops=stops,
+        blood_test=blood,
+        lines=tuple(lines),
+        place=(
+            f"{appointment.room.site.name}, {appointment.room.site.address}"
+            if appointment is not None
+            else ""
+        ),
+    )
+
+
+def upcoming_requests(patient: Patient) -> list[ProcedureRequest]:
+    """The patient's requests still ahead of their procedure (what "Préparer mon geste" shows)."""
+    return list(
+        ProcedureRequest.objects.filter(
+            patient=patient,
+            state__in=(
+                RequestState.VALIDATED,
+                RequestState.PROCEDURE_BOOKED,
+                RequestState.CHECKED_IN,
+            ),
+        )
+        .select_related("patient", "procedure")
+        .order_by("pk")
+    )
+
+
+def fingerprints(patient: Patient) -> dict[int, str]:
+    return {r.pk: instructions_for(r).fingerprint for r in upcoming_requests(patient)}
+
+
+# ------------------------------------------------------------------------- telling the patient
+
+
+def changed_message() -> str:
+    """The whole message: no drug, no procedure, no date (issue 10; DESIGN.md)."""
+    url = settings.SITE_URL.rstrip("/") + reverse("portal:prepare")
+    return _(
+        "Vos consignes de préparation ont changé. "
+        "Connectez-vous à votre espace pour les lire : %(url)s"
+    ) % {"url": url}
+
+
+def notify_changed(patient_id: int) -> None:
+    """E-mail and SMS; called only after commit."""
+    patient = Patient.objects.filter(pk=patient_id).first()
+    if patient is None:
+        return
+    body = changed_message()
+    if patient.email:
+        send_mail(
+            _("Vos consignes ont changé"),
+            body,
+            settings.DEFAULT_FROM_EMAIL,
+            [patient.email],
+            fail_silently=True,
+        )
+    if patient.phone:
+        try:
+            send_sms(patient.phone, body)
+        except Exception:  # a gateway failure must not undo the change itself
+            logger.exception("instructions sms to patient %s failed", patient_id)
+
+
+def tell_if_changed(*, patient: Patient, before: dict[int, str], actor: Any) -> bool:
+    """Compare with `before` (fingerprints taken before the change); if any differ, audit it
+    and tell the patient after commit. Call inside the change's transaction."""
+    after = fingerprints(patient)
+    changed = sorted(pk for pk, fp in after.items() if before.get(pk) != fp)
+    if not changed:
+        return False
+    log_action(
+        actor=actor,
+        action="instructions.changed",
+        obj=patient,
+        patient=patient,
+        details={"requests": changed},
+    )
+    patient_id = patient.pk
+    transaction.on_commit(lambda: notify_changed(patient_id))
+    return True
+
+
+def questionnaire_submit(
+    *,
+    patient: Patient,
+    actor: Any,
+    answers: dict[str, Any],
+    medications: list[tuple[str, datetime, str]],
+    request: Any = None,
+) -> Declaration:
+    """The questionnaire, as `patients.services.declaration_submit`, and the patient told when
+    it changes her instructions. Every page and API that takes a questionnaire calls this."""
+    with transaction.atomic():
+        before = fingerprints(patient)
+        declaration = declaration_submit(
+            patient=patient,
+            actor=actor,
+            answers=answers,
+            medications=medications,
+            request=request,
+        )
+        tell_if_changed(patient=patient, before=before, actor=actor)
+    return declaration
