@@ -6,4 +6,5 @@ class SecurityConfig(AppConfig):
     label = "security"
 
     def ready(self) -> None:
-        from geste.security import checks, lockout  # noqa: F401  (deploy checks, lockout audit)
+        # deploy checks, lockout audit, session set-up at login
+        from geste.security import checks, lockout, signals  # noqa: F401

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from geste.audit.actions import AuditAction
 from geste.audit.services import log_action
 from geste.clinic.models import STAFF_ROLES
-from geste.security.twofactor import has_device, staff_must_enrol
+from geste.security.twofactor import session_has_device, staff_must_enrol
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
 
@@ -40,7 +40,7 @@ class TwoFactorMiddleware:
         path = request.path_info
         if path.startswith(_always_open()):
             return self.get_response(request)
-        if has_device(user):
+        if session_has_device(request):
             target = reverse("two_factor:login_code")
         elif staff_must_enrol(user):
             if path.startswith(reverse("two_factor:profile")):

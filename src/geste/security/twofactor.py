@@ -41,8 +41,20 @@ def staff_must_enrol(user: Any) -> bool:
     return getattr(user, "role", None) in STAFF_ROLES and settings.GESTE_STAFF_2FA == REQUIRED
 
 
+# Whether the session's user has a confirmed device, worked out at login (user_logged_in) and
+# kept in the session, so that the gate does not query the device tables on every request.
+SESSION_HAS_DEVICE = "geste_2fa_device"
+
+
 def has_device(user: Any) -> bool:
     return django_otp.user_has_device(user, confirmed=True)
+
+
+def session_has_device(request: HttpRequest) -> bool:
+    known = request.session.get(SESSION_HAS_DEVICE)
+    if known is None:
+        known = request.session[SESSION_HAS_DEVICE] = has_device(request.user)
+    return bool(known)
 
 
 class LoginCodeForm(forms.Form):
@@ -122,6 +134,7 @@ class SetupView(tf_views.SetupView):
 
     def done(self, form_list: Any, **kwargs: Any) -> HttpResponse:
         response = super().done(form_list, **kwargs)
+        self.request.session[SESSION_HAS_DEVICE] = True
         log_action(
             actor=self.request.user,
             action=AuditAction.AUTH_TWO_FACTOR_ENABLED,
@@ -160,6 +173,7 @@ class DisableView(tf_views.DisableView):
 
     def form_valid(self, form: forms.Form) -> HttpResponse:
         response = super().form_valid(form)
+        self.request.session[SESSION_HAS_DEVICE] = False
         log_action(
             actor=self.request.user,
             action=AuditAction.AUTH_TWO_FACTOR_DISABLED,
