@@ -199,25 +199,34 @@ def free_starts(
         return iter(())
     empty: BusyIndex = ([], [])
     grids: dict[Pair, _Grid] = {}
-    rads = [
-        (rad_id, present)
-        for rad_id, present in sorted(calendars.presence.items())
-        if skill is None or skill in calendars.skills.get(rad_id, frozenset())
-    ]
+    # Per radiologist, once: presence sorted by start, and where the search starts in it
+    # (every entry before ends by not_before). Each pair then merges its presence lazily from
+    # there, so a search that stops in the first week does not touch the whole horizon.
+    rads = []
+    for rad_id, present in sorted(calendars.presence.items()):
+        if skill is not None and skill not in calendars.skills.get(rad_id, frozenset()):
+            continue
+        entries = sorted(present, key=_start)
+        first = 0
+        for _s, end, _only in entries:
+            if end > search.not_before:
+                break
+            first += 1
+        rads.append((rad_id, entries, first))
     streams = []
     for room_id in sorted(set(room_ids)):
         windows = calendars.rooms.get(room_id)
         if not windows:
             continue
+        # Skip the windows that end before the search starts.
+        i = bisect_right([e for _, e in windows], search.not_before)
         room_busy = busy.rooms.get(room_id, empty)
-        for rad_id, present in rads:
-            presence = merged((s, e) for s, e, only in present if only in (None, room_id))
-            if not presence:
-                continue
+        for rad_id, entries, first in rads:
             streams.append(
                 _pair_starts(
                     windows,
-                    presence,
+                    i,
+                    _presence(entries, first, room_id),
                     (room_busy, busy.radiologists.get(rad_id, empty), busy.patient),
                     room_id,
                     rad_id,
@@ -281,23 +290,47 @@ class _Grid:
         return _NEVER
 
 
+def _start(entry: tuple[int, int, int | None]) -> int:
+    return entry[0]
+
+
+def _presence(
+    entries: list[tuple[int, int, int | None]], first: int, room_id: int
+) -> Iterator[Pair]:
+    """The presence usable in a room, merged (touching windows join), from ``first`` on."""
+    current: Pair | None = None
+    for k in range(first, len(entries)):
+        start, end, only = entries[k]
+        if (only is not None and only != room_id) or end <= start:
+            continue
+        if current is None:
+            current = (start, end)
+        elif start <= current[1]:
+            if end > current[1]:
+                current = (current[0], end)
+        else:
+            yield current
+            current = (start, end)
+    if current is not None:
+        yield current
+
+
 def _pair_starts(
     windows: list[Pair],
-    presence: list[Pair],
+    i: int,
+    presence: Iterator[Pair],
     busy: tuple[BusyIndex, ...],
     room_id: int,
     rad_id: int,
     q: Search,
     grids: dict[Pair, _Grid],
 ) -> Iterator[tuple[int, int, int]]:
-    """Free starts of one (room, radiologist) pair, in time order."""
+    """Free starts of one (room, radiologist) pair, in time order, from window ``i`` on."""
     duration = q.duration
-    # Skip the windows that end before the search starts.
-    i = bisect_right([e for _, e in windows], q.not_before)
-    j = bisect_right([e for _, e in presence], q.not_before)
-    while i < len(windows) and j < len(presence):
+    present = next(presence, None)
+    while i < len(windows) and present is not None:
         w_start, w_end = windows[i]
-        p_start, p_end = presence[j]
+        p_start, p_end = present
         if max(w_start, p_start) >= q.not_after:
             return
         lo = max(w_start, p_start, q.not_before)
@@ -317,7 +350,7 @@ def _pair_starts(
         if w_end <= p_end:
             i += 1
         else:
-            j += 1
+            present = next(presence, None)
 
 
 def _blocked_until(busy: tuple[BusyIndex, ...], start: int, end: int) -> int:
