@@ -172,7 +172,9 @@ def _search(
 ) -> Iterator[tuple[int, int, int]]:
     """Convert what lies near [not_before, not_after] to integers and run the engine."""
     # A day of margin either side, which also covers the hour of error of comparing two
-    # datetimes of one zone on their wall-clock fields.
+    # datetimes of one zone on their wall-clock fields. (An opening that ran unbroken from more
+    # than a day before not_before would have its grid counted from the margin: opening hours
+    # are daily, so none does.)
     lo, hi = not_before - _DAY, not_after + _DAY
 
     def near(intervals: Sequence[Interval]) -> list[Pair]:
