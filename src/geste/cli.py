@@ -195,7 +195,9 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
     report = verify_chain()
     if report.ok:
-        sys.stdout.write(f"audit chain intact: {report.checked} events checked\n")
+        sys.stdout.write(
+            f"audit chain intact: {report.checked} events checked, last hash {report.last_hash}\n"
+        )
         return 0
     sys.stdout.write(
         f"audit chain BROKEN at event {report.broken_at}: {report.reason} "

@@ -42,7 +42,11 @@ def test_each_event_is_chained_to_the_one_before(alice: object) -> None:
     assert second.prev_hash == first.chain_hash and third.prev_hash == second.chain_hash
     assert len({first.chain_hash, second.chain_hash, third.chain_hash}) == 3
     assert verify_chain().ok and verify_chain().checked == 3
-    assert _verify_cli() == (0, "audit chain intact: 3 events checked\n")
+    assert verify_chain().last_hash == third.chain_hash
+    assert _verify_cli() == (
+        0,
+        f"audit chain intact: 3 events checked, last hash {third.chain_hash}\n",
+    )
 
 
 @pytest.mark.parametrize(

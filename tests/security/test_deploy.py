@@ -23,6 +23,7 @@ PRODUCTION_ENV = {
     "GESTE_EMAIL_PORT": "587",
     "GESTE_EMAIL_TLS": "1",
     "GESTE_SMS_BACKEND": "geste.clinic.sms.DisabledSmsBackend",
+    "GESTE_PROXY_SSL_HEADER": "1",
 }
 
 

@@ -100,6 +100,7 @@ class ChainReport:
     checked: int
     broken_at: int | None = None  # id of the first event whose link does not hold
     reason: str = ""
+    last_hash: str = GENESIS  # the head of the intact chain: worth keeping outside the database
 
     @property
     def ok(self) -> bool:
@@ -122,4 +123,4 @@ def verify_rows(rows: Iterable[tuple[Any, ...]]) -> ChainReport:
             return ChainReport(checked, event_id, "content does not match its hash")
         expected_prev = stored
         checked += 1
-    return ChainReport(checked)
+    return ChainReport(checked, last_hash=expected_prev)
