@@ -90,3 +90,17 @@ def test_unknown_type_and_unknown_parameter_are_outcomes(reception):  # type: ig
 
 def test_only_json_is_served(reception):  # type: ignore[no-untyped-def]
     assert reception.get("Patient", {"_format": "xml"}).status_code == 406
+
+
+def test_an_invalid_resource_never_leaves_the_server(reception, alice, monkeypatch):  # type: ignore[no-untyped-def]
+    """Every emitted resource goes through fhir.resources: a mapping bug is a 500 outcome."""
+    from geste.api.fhir import kinds
+
+    broken = kinds.KINDS["Patient"]
+    monkeypatch.setattr(
+        broken, "to_fhir", lambda p: {"resourceType": "Patient", "id": str(p.pk), "gender": 3}
+    )
+    response = reception.get(f"Patient/{alice.pk}")
+    assert response.status_code == 500
+    assert response.json()["issue"][0]["details"]["coding"][0]["code"] == "internal"
+    assert b"gender" not in response.content

@@ -57,6 +57,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Le planning est très sollicité : réessayez dans quelques secondes.",
         "The schedule is very busy: try again in a few seconds.",
     ),
+    "internal": (
+        "Erreur interne : la ressource produite n'est pas valide ; l'incident est journalisé.",
+        "Internal error: the resource produced is not valid; the incident is logged.",
+    ),
     "method": ("Méthode non prise en charge.", "Method not supported."),
     "not_acceptable": (
         "Format non pris en charge : seul JSON (application/fhir+json) est servi.",
