@@ -129,3 +129,28 @@ def test_reopened_questionnaire_shows_last_answers_and_keeps_history(alice) -> N
     }
     assert client.post(reverse("portal:questionnaire"), answers).status_code == 302
     assert Declaration.objects.filter(patient=alice).count() == 2  # the first one kept
+
+
+@pytest.mark.django_db
+def test_technologist_list_asks_without_a_preset_answer(alice, bob, radiologist, technologist):  # type: ignore[no-untyped-def]
+    from geste.pathway.models import RequestState
+    from tests.pathway.factories import book, make_request
+
+    alice.birth_date = date(1990, 5, 1)
+    alice.save(update_fields=["birth_date"])
+    bob.sex, bob.birth_date = "M", date(1990, 5, 1)
+    bob.save(update_fields=["sex", "birth_date"])
+    soon = timezone.now() + timedelta(minutes=30)
+    hers = make_request(alice, state=RequestState.PROCEDURE_BOOKED, validated_by=radiologist)
+    his = make_request(bob, state=RequestState.PROCEDURE_BOOKED, validated_by=radiologist)
+    book(hers, soon, radiologist)
+    book(his, soon + timedelta(hours=1), radiologist)
+    client = client_for(technologist)
+    page = client.get(reverse("staff:tech_worklist") + "?tout=1").content.decode()
+    assert reverse("staff:pregnancy_check", args=[hers.pk]) in page
+    assert reverse("staff:pregnancy_check", args=[his.pk]) not in page  # not asked of a man
+    assert '<option value="" selected disabled>' in page  # nothing pre-set
+    # Sent without choosing: nothing recorded.
+    client.post(reverse("staff:pregnancy_check", args=[hers.pk]), {})
+    hers.refresh_from_db()
+    assert hers.pregnancy_checked_at is None

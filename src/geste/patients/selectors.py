@@ -25,12 +25,13 @@ def lab_results(patient: Patient) -> list[LabResult]:
     return list(LabResult.objects.filter(patient=patient).order_by("-sampled_at")[:20])
 
 
-def asks_pregnancy(patient: Patient, day: date) -> bool:
+def asks_pregnancy(patient: Patient, day: date, *, centre: CentreSettings | None = None) -> bool:
     """Where the engine asks (safety-check.md, decision 11): sex F or X, aged within the
-    centre's childbearing ages (inclusive) on `day`."""
+    centre's childbearing ages (inclusive) on `day`. `centre`: the settings, read once by a
+    caller that asks for many patients."""
     if patient.sex == "M":
         return False
-    s = CentreSettings.current()
+    s = centre or CentreSettings.current()
     return s.childbearing_age_min <= patient.age_on(day) <= s.childbearing_age_max
 
 

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from geste.clinic.models import CentreSettings
 from geste.pathway import selectors, worklists
 from geste.pathway.forms import (
     PregnancyCheckForm,
@@ -55,8 +56,9 @@ def tech_worklist(request: HttpRequest) -> HttpResponse:
     pregnancy_url = worklists.url_maker("staff:pregnancy_check")
     rows = (*day.arrived, *day.expected)
     # Asked where the engine asks: sex F or X, within the centre's childbearing ages.
+    centre, today = CentreSettings.current(), selectors.today()
     asked = {
-        req.pk: asks_pregnancy(req.patient, selectors.today())
+        req.pk: asks_pregnancy(req.patient, today, centre=centre)
         for req in ProcedureRequest.objects.filter(
             pk__in=[r["request_id"] for r in rows if r["request_id"]]
         ).select_related("patient")
