@@ -11,6 +11,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
+from geste.pathway.clearances import ClearanceCategory
 from geste.pathway.instructions import instructions_for
 from geste.pathway.models import ProcedureRequest
 from geste.patients.forms import ALLERGY_CHOICES
@@ -56,3 +57,9 @@ def flags_panel(req: ProcedureRequest) -> dict[str, Any]:
 @register.inclusion_tag("geste/_instructions_panel.html")
 def instructions_panel(req: ProcedureRequest) -> dict[str, Any]:
     return {"found": instructions_for(req), "req": req}
+
+
+@register.simple_tag
+def clearance_categories() -> list[tuple[str, str]]:
+    """The categories a review finding is cleared under (pathway.clearances)."""
+    return list(ClearanceCategory.choices)

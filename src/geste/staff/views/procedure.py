@@ -13,6 +13,7 @@ from geste.clinic.access import clinician_required, role_required
 from geste.clinic.models import Role
 from geste.pathway import selectors
 from geste.pathway.adapters import case_from_request
+from geste.pathway.clearances import ClearanceForm
 from geste.pathway.forms import (
     ProcedureRecordForm,
     ReasonForm,
@@ -41,9 +42,10 @@ def timeout(request: HttpRequest, pk: int) -> HttpResponse:
         if req.state != RequestState.CHECKED_IN:
             messages.error(request, _("Le patient doit être enregistré à l'accueil."))
             return redirect("staff:timeout", pk=pk)
-        clearances = {
-            k[len("clear_") :]: str(v) for k, v in request.POST.items() if k.startswith("clear_")
-        }
+        clearing = ClearanceForm.from_post(request.POST)
+        for problem in clearing.problems():
+            messages.error(request, problem)
+        clearances = clearing.clearances()
         t = timeout_record(
             request=req, actor=request.user, clearances=clearances, questionnaire_ok=q_ok
         )
