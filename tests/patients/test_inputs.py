@@ -154,3 +154,29 @@ def test_technologist_list_asks_without_a_preset_answer(alice, bob, radiologist,
     client.post(reverse("staff:pregnancy_check", args=[hers.pk]), {})
     hers.refresh_from_db()
     assert hers.pregnancy_checked_at is None
+
+
+@pytest.mark.django_db
+def test_referral_letter_and_key_images_use_the_same_check(settings) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from PIL import Image
+
+    from geste.pathway.forms import IntakeForm, KeyImageForm
+
+    intake = IntakeForm({}, {"referral_letter": _file("courrier.pdf", b"just text, named pdf")})
+    intake.is_valid()
+    assert "contenu" in " ".join(intake.errors["referral_letter"])
+    intake = IntakeForm({}, {"referral_letter": _file("a b/../c.txt", PDF)})
+    intake.is_valid()
+    assert "referral_letter" not in intake.errors
+    assert intake.cleaned_data["referral_letter"].name == "c.pdf"
+
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buf, "PNG")
+    image = buf.getvalue()
+    form = KeyImageForm({"title": "vue de face"}, {"file": _file("image.png", image)})
+    assert form.is_valid(), form.errors
+    settings.GESTE_UPLOAD_MAX_MB = 0  # every file is then too big: the cap applies here too
+    form = KeyImageForm({"title": "vue de face"}, {"file": _file("image.png", image)})
+    assert not form.is_valid() and "Mo" in " ".join(form.errors["file"])

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from geste.clinic.models import Procedure
 from geste.pathway.models import ProcedureRecord, Region
 from geste.patients.models import Patient
+from geste.patients.uploads import JPEG, PNG, validate_upload
 
 ADVERSE_EVENTS = [
     ("fever", _("Fièvre")),
@@ -23,7 +24,6 @@ ADVERSE_EVENTS = [
     ("infection", _("Rougeur ou écoulement au point de piqûre")),
     ("radicular_pain", _("Douleur dans la jambe ou le bras plus forte qu'avant")),
 ]
-_LETTER_TYPES = (".pdf", ".png", ".jpg", ".jpeg")
 
 
 class IntakeForm(forms.Form):
@@ -42,12 +42,8 @@ class IntakeForm(forms.Form):
     )
 
     def clean_referral_letter(self) -> Any:
-        f = self.cleaned_data["referral_letter"]
-        if not f.name.lower().endswith(_LETTER_TYPES):
-            raise ValidationError(_("Formats acceptés : PDF, PNG, JPEG."))
-        if f.size > 10 * 1024 * 1024:
-            raise ValidationError(_("Le fichier dépasse 10 Mo."))
-        return f
+        # By content, size-capped, name sanitised (patients.uploads, every upload form).
+        return validate_upload(self.cleaned_data["referral_letter"])
 
 
 class ConsultationForm(forms.Form):
@@ -140,7 +136,7 @@ class KeyImageForm(forms.Form):
     file = forms.ImageField(label=_("Image (PNG ou JPEG)"))
 
     def clean_file(self) -> Any:
-        f = self.cleaned_data["file"]
+        f = validate_upload(self.cleaned_data["file"], allowed=(PNG, JPEG))
         fmt = getattr(getattr(f, "image", None), "format", "")
         if fmt not in {"PNG", "JPEG"}:
             raise ValidationError(_("Formats acceptés : PNG, JPEG."))
