@@ -1,4 +1,11 @@
-"""API authentication: a bearer token from `geste api-token`, or a staff session with CSRF."""
+"""API authentication and authorisation: a bearer token from `geste api-token`, or a staff
+session with CSRF; then the role table (`geste.web.access.API`) per endpoint and verb.
+
+Both ways in meet the same table: a technologist refused on the booking page is refused here
+too, with his token or with his browser session (issue 12, point 4). The check runs in the
+authentication step, before any parameter is read, so a refused role learns nothing about the
+objects it names (`GET /slots?patient=N` does not say whether patient N exists).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +14,27 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from geste.api.models import ApiToken, hash_token
 from geste.clinic.models import STAFF_ROLES
+from geste.web.access import may
+
+FORBIDDEN = "your role may not use this endpoint (see the README, 'Access by role')"
+
+
+def _authorise(user: Any, key: str | None) -> Any:
+    if key is not None and not may(user, key):
+        raise HttpError(403, FORBIDDEN)
+    return user
 
 
 class StaffBearer(HttpBearer):
+    def __init__(self, key: str | None = None) -> None:
+        super().__init__()
+        self.key = key
+
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         try:
             api_token = ApiToken.objects.select_related("user").get(
@@ -29,7 +50,7 @@ class StaffBearer(HttpBearer):
         if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=1):
             ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
         request.user = user
-        return user
+        return _authorise(user, self.key)
 
 
 class StaffSession(APIKeyCookie):
@@ -37,11 +58,22 @@ class StaffSession(APIKeyCookie):
 
     param_name = "sessionid"
 
+    def __init__(self, key: str | None = None) -> None:
+        super().__init__()
+        self.key = key
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.role in STAFF_ROLES:
-            return user
+            return _authorise(user, self.key)
         return None
 
 
+def api_auth(key: str) -> list[Any]:
+    """The authentication of one operation, keyed `"VERB /api/v1/path"` in the role table."""
+    return [StaffBearer(key), StaffSession(key)]
+
+
+# The API's default: a staff member. Every operation also names its key with api_auth();
+# tests/test_access_matrix.py refuses an operation missing from the role table.
 staff_auth = [StaffBearer(), StaffSession()]

@@ -16,11 +16,14 @@ from typing import Any, Literal
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Body, Router, Schema, Status
+from ninja import Body, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from geste import PARIS
+from geste.api.auth import api_auth
+from geste.api.errors import ERRORS, ErrorOut
+from geste.audit.services import log_action
 from geste.clinic.models import Procedure, Role, Room, User
 from geste.pathway.booking import appointment_book, appointment_cancel, earliest_slots
 from geste.pathway.services import request_for_consultation
@@ -31,6 +34,8 @@ from geste.scheduling.models import Appointment, IdempotencyKey
 
 router = Router(tags=["booking"])
 MAX_RANGE_DAYS = 92
+MAX_ID = 2**63 - 1  # the largest primary key the databases store (BigAutoField)
+YEARS = (1900, 2100)
 
 
 class SlotOut(Schema):
@@ -41,20 +46,22 @@ class SlotOut(Schema):
 
 
 class AppointmentIn(Schema):
-    patient: int
+    patient: int = Field(ge=1, le=MAX_ID)
     kind: Literal["consultation", "procedure"]
-    procedure: str
+    procedure: str = Field(max_length=50)
     start: datetime
-    room: int
-    radiologist: int
+    room: int = Field(ge=1, le=MAX_ID)
+    radiologist: int = Field(ge=1, le=MAX_ID)
     video: bool = False
-    override_reason: str = ""
+    override_reason: str = Field("", max_length=2000)
 
     @field_validator("start")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
             raise ValueError("must carry a UTC offset, e.g. 2026-03-10T09:00:00+01:00")
+        if not YEARS[0] <= value.year <= YEARS[1]:
+            raise ValueError(f"out of range: needs a year between {YEARS[0]} and {YEARS[1]}")
         return value
 
 
@@ -71,12 +78,8 @@ class AppointmentOut(Schema):
     video: bool
 
 
-class ErrorOut(Schema):
-    detail: Any
-
-
 class CancelIn(Schema):
-    reason: str = ""
+    reason: str = Field("", max_length=2000)
 
 
 def _out(a: Appointment) -> dict[str, Any]:
@@ -111,14 +114,14 @@ class _Invalid(Exception):
         self.field, self.message = field, message
 
 
-@router.get("/slots", response=list[SlotOut])
+@router.get("/slots", response={200: list[SlotOut], **ERRORS}, auth=api_auth("GET /api/v1/slots"))
 def slots(
     request: HttpRequest,
     procedure: str,
     kind: Literal["consultation", "procedure"],
     start: date,
     end: date,
-    patient: int | None = None,
+    patient: int | None = Query(None, ge=1, le=MAX_ID),
     limit: int = 100,
 ) -> list[dict[str, Any]]:
     """Free slots between two local dates (inclusive).
@@ -127,6 +130,9 @@ def slots(
     indication, blood-test lead time, anticoagulant hold) are the patient's, and slots listed
     without them would be offers the booking then refuses.
     """
+    for name, day in (("start", start), ("end", end)):
+        if not YEARS[0] <= day.year <= YEARS[1]:
+            raise HttpError(422, f"{name}: out of range, a year between {YEARS[0]} and {YEARS[1]}")
     proc = Procedure.objects.filter(code=procedure).first()
     if proc is None:
         raise HttpError(422, "procedure: unknown code")
@@ -143,6 +149,15 @@ def slots(
         who = Patient.objects.filter(pk=patient).first()
         if who is None:
             raise HttpError(422, "patient: not found")
+        # A search for one patient reads their prerequisites (indication, labs, drugs).
+        log_action(
+            actor=request.user,
+            action="patient.read",
+            obj=who,
+            patient=who,
+            request=request,
+            details={"via": "api.slots", "kind": kind},
+        )
     not_before = max(capacity.local_at(start, time.min), timezone.now())
     not_after = capacity.local_at(end + timedelta(days=1), time.min)
     found = earliest_slots(
@@ -196,7 +211,11 @@ def _book(request: HttpRequest, payload: AppointmentIn) -> tuple[int, dict[str, 
     return 201, _out(appointment)
 
 
-@router.post("/appointments", response={201: AppointmentOut, 409: ErrorOut, 422: ErrorOut})
+@router.post(
+    "/appointments",
+    response={201: AppointmentOut, 409: ErrorOut, **ERRORS},
+    auth=api_auth("POST /api/v1/appointments"),
+)
 def create_appointment(request: HttpRequest, payload: AppointmentIn) -> Status[Any]:
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
@@ -226,11 +245,15 @@ def create_appointment(request: HttpRequest, payload: AppointmentIn) -> Status[A
     return Status(status, body)
 
 
-@router.delete("/appointments/{appointment_id}", response={200: AppointmentOut, 422: ErrorOut})
+@router.delete(
+    "/appointments/{appointment_id}",
+    response={200: AppointmentOut, 404: ErrorOut, 409: ErrorOut, **ERRORS},
+    auth=api_auth("DELETE /api/v1/appointments/{appointment_id}"),
+)
 def cancel_appointment(
     request: HttpRequest,
-    appointment_id: int,
-    reason: str = "",
+    appointment_id: int = Path(..., ge=1, le=MAX_ID),
+    reason: str = Query("", max_length=2000),
     body: CancelIn | None = Body(None),  # noqa: B008 - ninja's way to declare a body
 ) -> Status[Any]:
     appointment = Appointment.objects.filter(pk=appointment_id).first()

@@ -6,7 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 
 from geste.api import booking, rules_api
-from geste.api.auth import staff_auth
+from geste.api.auth import api_auth, staff_auth
+from geste.api.errors import ERRORS
 from geste.scheduling.errors import ResourceBusy
 
 api = NinjaAPI(
@@ -24,6 +25,7 @@ api = NinjaAPI(
 def resource_busy(request: HttpRequest, exc: ResourceBusy) -> HttpResponse:
     """A booking lock not obtained in time: nothing was written; say when to try again."""
     response = api.create_response(request, {"detail": str(exc)}, status=409)
+    # declared: ErrorOut under 409 on the booking operations
     response["Retry-After"] = str(exc.retry_after_seconds)
     return response
 
@@ -33,7 +35,12 @@ class WhoAmI(Schema):
     role: str
 
 
-@api.get("/whoami", response=WhoAmI, tags=["account"])
+@api.get(
+    "/whoami",
+    response={200: WhoAmI, **ERRORS},
+    auth=api_auth("GET /api/v1/whoami"),
+    tags=["account"],
+)
 def whoami(request: HttpRequest) -> WhoAmI:
     user = request.user
     return WhoAmI(username=user.get_username(), role=getattr(user, "role", ""))

@@ -21,6 +21,8 @@ from django.http import HttpRequest, JsonResponse
 from ninja import Query, Router, Schema
 
 from geste import PARIS
+from geste.api.auth import api_auth
+from geste.api.errors import ERRORS
 from geste.audit.services import log_action
 from geste.clinic.selectors import safety_settings
 from geste.rules.case import Case, CaseError, parse_case, text_of
@@ -154,7 +156,8 @@ def _aware(value: datetime | None, name: str) -> datetime | JsonResponse | None:
 
 @router.post(
     "/check",
-    response={200: CheckOut | list[CheckOut]},
+    response={200: CheckOut | list[CheckOut], **ERRORS},
+    auth=api_auth("POST /api/v1/check"),
     openapi_extra=BODY_DOC,
     summary="Pre-procedure safety check (time-out) of one case or an array of cases",
 )
@@ -174,7 +177,8 @@ def check_cases(request: HttpRequest, params: Query[CheckParams]) -> Any:
 
 @router.post(
     "/triage",
-    response={200: TriageOut | list[TriageOut]},
+    response={200: TriageOut | list[TriageOut], **ERRORS},
+    auth=api_auth("POST /api/v1/triage"),
     openapi_extra=BODY_DOC,
     summary="Crisis triage of one case or an array of cases under a policy",
 )

@@ -32,6 +32,10 @@ class AuditAction(models.TextChoices):
     # patients
     PATIENT_READ = "patient.read", _("Dossier patient consulté")
     PATIENT_SIGNED_UP = "patient.signed_up", _("Compte patient créé")
+    PATIENT_SIGNUP_KNOWN_ADDRESS = (
+        "patient.signup_known_address",
+        _("Inscription tentée avec une adresse déjà connue (message envoyé)"),
+    )
     DECLARATION_FORM_OPENED = "declaration.form_opened", _("Questionnaire ouvert")
     DECLARATION_SUBMITTED = "declaration.submitted", _("Questionnaire envoyé")
     INSTRUCTIONS_READ = "instructions.read", _("Consignes de préparation consultées")
@@ -76,6 +80,8 @@ class AuditAction(models.TextChoices):
     REPORT_SIGNED = "report.signed", _("Compte rendu signé")
     REPORT_LINK_CREATED = "report.link_created", _("Lien de compte rendu créé")
     REPORT_READ_BY_LINK = "report.read_by_link", _("Compte rendu lu par lien")
+    REPORT_LINK_REVOKED = "report.link_revoked", _("Lien de compte rendu révoqué")
+    REPORT_LINK_REFUSED = "report.link_refused", _("Lien de compte rendu refusé (révoqué, épuisé)")
     FOLLOWUP_REMINDED = "followup.reminded", _("Relance de suivi envoyée")
     FOLLOWUP_ANSWERED = "followup.answered", _("Suivi renseigné")
     FOLLOWUP_ALERT_CLEARED = "followup.alert_cleared", _("Alerte de suivi levée")

@@ -150,13 +150,20 @@ class Report(models.Model):
 
 
 class ReportLink(models.Model):
-    """A secure, expiring link for the referring physician; only the token's hash is kept."""
+    """A secure, expiring link for the referring physician; only the token's hash is kept.
+    Staff may revoke it; it opens at most `max_reads` times (pathway/report_links.py)."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="links")
     token_hash = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField()
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    max_reads = models.PositiveSmallIntegerField(_("lectures permises"), default=10)
+    reads = models.PositiveIntegerField(_("lectures"), default=0)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         app_label = "pathway"

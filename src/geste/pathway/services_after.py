@@ -1,9 +1,8 @@
-"""Writes after the procedure: report signature, secure links, follow-up and its alerts."""
+"""Writes after the procedure: report signature, follow-up and its alerts (secure links to the
+report: pathway/report_links.py)."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -13,15 +12,11 @@ from django.utils.translation import gettext as _
 
 from geste.audit.services import log_action
 from geste.clinic.models import CentreSettings
-from geste.pathway.models import FollowUp, ProcedureRequest, Report, ReportLink, RequestState
+from geste.pathway.models import FollowUp, ProcedureRequest, Report, RequestState
 from geste.pathway.services import TransitionError, request_transition
 
 # pathway.md step 10: answers that need a radiologist now.
 WARNING_EVENTS = frozenset({"fever", "weakness_numbness", "severe_headache"})
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def report_sign(*, request: ProcedureRequest, actor: Any, text: str, conclusion: str) -> Report:
@@ -44,30 +39,6 @@ def report_sign(*, request: ProcedureRequest, actor: Any, text: str, conclusion:
             request=request, to_state=RequestState.REPORTED, actor=actor, action="report.signed"
         )
     return report
-
-
-def report_link_create(*, report: Report, actor: Any) -> tuple[ReportLink, str]:
-    """A secure link for the referring physician; the token is returned once, stored hashed."""
-    token = secrets.token_urlsafe(32)
-    days = CentreSettings.current().report_link_days
-    with transaction.atomic():
-        link = ReportLink.objects.create(
-            report=report,
-            token_hash=token_hash(token),
-            expires_at=timezone.now() + timedelta(days=days),
-            created_by=actor,
-        )
-        log_action(actor=actor, action="report.link_created", obj=report.request)
-    return link, token
-
-
-def report_link_resolve(token: str) -> ReportLink | None:
-    link = (
-        ReportLink.objects.select_related("report__request__patient", "report__signed_by")
-        .filter(token_hash=token_hash(token), expires_at__gt=timezone.now())
-        .first()
-    )
-    return link
 
 
 def followup_answer(

@@ -37,6 +37,7 @@ urlpatterns = [
     path(R + "biologie/", requests.lab_entry, name="lab_entry"),
     path(R + "<str:what>/motif/", requests.postpone_or_cancel, name="postpone_or_cancel"),
     path(R + "lien/", requests.link_create, name="link_create"),
+    path(R + "lien/<int:link_id>/revoquer/", requests.link_revoke, name="link_revoke"),
     path(R + "images/", requests.image_upload, name="image_upload"),
     path(R + "pdf/<str:kind>/", requests.staff_pdf, name="staff_pdf"),
     path(R + "pdf/<str:kind>/<int:item>/", requests.staff_pdf, name="staff_pdf_item"),

@@ -12,13 +12,13 @@ from geste.crisis.errors import CrisisError
 from geste.crisis.forms import AnswerForm
 from geste.crisis.selectors import discussion_for_token
 from geste.documents.pdf import report_pdf
-from geste.pathway.services_after import report_link_resolve
+from geste.pathway.report_links import report_link_resolve
 from geste.web.pages import pdf_response
 
 
 def shared_report(request: HttpRequest, token: str) -> HttpResponse:
     """The referring physician's secure link: no login; 404 once expired or unknown."""
-    link = report_link_resolve(token)
+    link = report_link_resolve(token, request=request)
     if link is None:
         raise Http404
     log_action(

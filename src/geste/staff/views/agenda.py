@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from geste.scheduling.models import Appointment
 from geste.scheduling.selectors import appointments_between, day_bounds
-from geste.staff.roles import radiologist_only
+from geste.staff.roles import allow
 
 
 def _day(request: HttpRequest) -> date:
@@ -22,7 +22,7 @@ def _day(request: HttpRequest) -> date:
         raise Http404 from None
 
 
-@radiologist_only
+@allow("staff:agenda")
 def agenda(request: HttpRequest) -> HttpResponse:
     """The logged-in radiologist's own week."""
     day = _day(request)

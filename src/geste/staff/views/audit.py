@@ -10,13 +10,12 @@ from django.shortcuts import render
 
 from geste.audit.actions import AuditAction
 from geste.audit.models import AuditEvent
-from geste.clinic.access import role_required
-from geste.clinic.models import Role
+from geste.staff.roles import allow
 
 LABELS = dict(AuditAction.choices)
 
 
-@role_required(Role.ADMINISTRATOR)
+@allow("staff:audit")
 def audit_log(request: HttpRequest) -> HttpResponse:
     events = AuditEvent.objects.select_related("actor")
     action = request.GET.get("action", "").strip()

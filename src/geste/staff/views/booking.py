@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from geste.clinic.access import role_required
 from geste.clinic.models import Room, User
 from geste.pathway import selectors
 from geste.pathway.booking import OVERRIDE_ROLES, appointment_book, earliest_slots
@@ -31,7 +30,7 @@ from geste.scheduling.forms import (
 )
 from geste.scheduling.models import Appointment, AppointmentKind
 from geste.scheduling.selectors import SlotOption, resolve_slot, search_patients
-from geste.staff.roles import BOOKING_ROLES, booking_staff
+from geste.staff.roles import allow
 
 SLOTS_SHOWN = 12
 
@@ -84,7 +83,7 @@ def _book(
         )
 
 
-@booking_staff
+@allow("staff:staff_book")
 @require_http_methods(["GET", "POST"])
 def staff_book(request: HttpRequest) -> HttpResponse:
     """Search a patient, choose the act and the kind, pick a slot (or force one), book."""
@@ -165,7 +164,7 @@ def staff_book(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*BOOKING_ROLES)
+@allow("staff:procedure_book")
 def procedure_book(request: HttpRequest, pk: int) -> HttpResponse:
     req = selectors.get_request_for_user(request.user, pk)
     back = redirect("staff:request_detail", pk=pk)

@@ -9,12 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from geste.audit.services import log_action
-from geste.clinic.access import role_required
-from geste.clinic.models import CentreSettings, Role
+from geste.clinic.models import CentreSettings
 from geste.staff.forms import CentreSettingsForm
+from geste.staff.roles import allow
 
 
-@role_required(Role.ADMINISTRATOR)
+@allow("staff:settings")
 def centre_settings(request: HttpRequest) -> HttpResponse:
     instance = CentreSettings.current()
     form = CentreSettingsForm(request.POST or None, instance=instance)

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from geste.audit.services import log_action
-from geste.clinic.access import clinician_required
 from geste.crisis import selectors
 from geste.crisis.errors import CrisisError
 from geste.crisis.forms import DecisionForm, PolicyForm
@@ -25,11 +24,12 @@ from geste.crisis.services import (
 )
 from geste.crisis.whatif import run_create
 from geste.rules.policy import load_policy
+from geste.staff.roles import allow
 
 PAGE_SIZE = 50
 
 
-@clinician_required
+@allow("crisis:home")
 def home(request: HttpRequest) -> HttpResponse:
     crisis = selectors.active_crisis()
     context = {
@@ -50,7 +50,7 @@ def _recent_plans():  # type: ignore[no-untyped-def]
     return RecoveryPlan.objects.select_related("crisis")[:5]
 
 
-@clinician_required
+@allow("crisis:start")
 @require_POST
 def start(request: HttpRequest) -> HttpResponse:
     form = PolicyForm(request.POST, prefix="start")
@@ -63,7 +63,7 @@ def start(request: HttpRequest) -> HttpResponse:
     return redirect("crisis:home")
 
 
-@clinician_required
+@allow("crisis:end")
 @require_POST
 def end(request: HttpRequest) -> HttpResponse:
     crisis = selectors.active_crisis()
@@ -77,7 +77,7 @@ def end(request: HttpRequest) -> HttpResponse:
     return redirect("crisis:home")
 
 
-@clinician_required
+@allow("crisis:whatif")
 @require_POST
 def whatif(request: HttpRequest) -> HttpResponse:
     form = PolicyForm(request.POST, prefix="whatif")
@@ -97,7 +97,7 @@ def _can_apply(run: PolicyRun) -> bool:
     return crisis is not None and crisis.policy_id == run.policy_id and run.status == RunStatus.DONE
 
 
-@clinician_required
+@allow("crisis:run")
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.get_run(run_id)
     shown = request.GET.get("decision") or Decision.DISCUSS
@@ -139,7 +139,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     return render(request, "staff/crisis/run.html", context)
 
 
-@clinician_required
+@allow("crisis:run_progress")
 def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.get_run(run_id)
     response = render(request, "staff/crisis/_progress.html", {"run": run})
@@ -148,7 +148,7 @@ def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     return response
 
 
-@clinician_required
+@allow("crisis:confirm_bulk")
 @require_POST
 def confirm_bulk(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.get_run(run_id)
@@ -175,7 +175,7 @@ def run_detail_url(run: PolicyRun) -> str:
     return reverse("crisis:run", args=[run.pk])
 
 
-@clinician_required
+@allow("crisis:confirm_one")
 @require_POST
 def confirm_one(request: HttpRequest, run_id: int, decision_id: int) -> HttpResponse:
     run = selectors.get_run(run_id)

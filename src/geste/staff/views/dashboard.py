@@ -9,7 +9,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from geste.clinic.access import clinician_required
 from geste.pathway import selectors
 from geste.pathway.charts import outcomes as compute_outcomes
 from geste.pathway.charts import pain_svg
@@ -18,9 +17,10 @@ from geste.pathway.forms import ADVERSE_EVENTS, ReasonForm
 from geste.pathway.models import FollowUp
 from geste.pathway.services import TransitionError
 from geste.pathway.services_after import followup_alert_clear
+from geste.staff.roles import allow
 
 
-@clinician_required
+@allow("staff:dashboard")
 def dashboard(request: HttpRequest) -> HttpResponse:
     d = radiologist_dashboard(selectors.today(), show_all=request.GET.get("tout") == "1")
     labels = dict(ADVERSE_EVENTS)
@@ -35,7 +35,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@clinician_required
+@allow("staff:alert_clear")
 def alert_clear(request: HttpRequest, pk: int) -> HttpResponse:
     followup = get_object_or_404(FollowUp, pk=pk, alert=True)
     form = ReasonForm(request.POST)
@@ -48,7 +48,7 @@ def alert_clear(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("staff:dashboard")
 
 
-@clinician_required
+@allow("staff:outcomes")
 def outcomes(request: HttpRequest) -> HttpResponse:
     data = compute_outcomes()
     svg = pain_svg(

@@ -22,10 +22,10 @@ from geste.pathway.services_day import (
     request_check_in,
 )
 from geste.patients.selectors import asks_pregnancy
-from geste.staff.roles import floor_required, tech_required
+from geste.staff.roles import allow
 
 
-@floor_required
+@allow("staff:reception")
 def reception(request: HttpRequest) -> HttpResponse:
     day = worklists.split(
         worklists.day_rows(selectors.today()), show_all=request.GET.get("tout") == "1"
@@ -37,7 +37,7 @@ def reception(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@floor_required
+@allow("staff:check_in")
 def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     req = selectors.get_request_for_user(request.user, pk)
     try:
@@ -48,7 +48,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("staff:reception")
 
 
-@tech_required
+@allow("staff:tech_worklist")
 def tech_worklist(request: HttpRequest) -> HttpResponse:
     day = worklists.split(
         worklists.day_rows(selectors.today()), show_all=request.GET.get("tout") == "1"
@@ -70,7 +70,7 @@ def tech_worklist(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@tech_required
+@allow("staff:pregnancy_check")
 def pregnancy_check(request: HttpRequest, pk: int) -> HttpResponse:
     req = selectors.get_request_for_user(request.user, pk)
     form = PregnancyCheckForm(request.POST)

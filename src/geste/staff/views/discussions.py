@@ -9,11 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from geste.audit.services import log_action
-from geste.clinic.access import clinician_required
 from geste.crisis import selectors
 from geste.crisis.discussions import Answer, discussion_answer
 from geste.crisis.errors import CrisisError
 from geste.crisis.forms import AnswerForm
+from geste.staff.roles import allow
 
 
 def _initial(discussion) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -35,13 +35,13 @@ def _answer(form: AnswerForm) -> Answer:
     )
 
 
-@clinician_required
+@allow("crisis:discussions")
 def discussion_list(request: HttpRequest) -> HttpResponse:
     discussions = selectors.open_discussions()
     return render(request, "staff/crisis/discussions.html", {"discussions": discussions})
 
 
-@clinician_required
+@allow("crisis:discussion")
 def discussion_detail(request: HttpRequest, discussion_id: int) -> HttpResponse:
     discussion = selectors.get_discussion(discussion_id)
     data = request.POST if request.method == "POST" else None

@@ -13,9 +13,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from geste.audit.services import log_action
-from geste.clinic.access import staff_required
 from geste.pathway import selectors
 from geste.patients.models import LabResult
+from geste.staff.roles import allow
 
 _TYPES = {
     ".pdf": "application/pdf",
@@ -42,7 +42,7 @@ def _file_response(file: FieldFile, filename: str) -> HttpResponse:
     return resp
 
 
-@staff_required
+@allow("staff:referral_letter")
 def referral_letter(request: HttpRequest, pk: int) -> HttpResponse:
     req = selectors.get_request_for_user(request.user, pk)
     if not req.referral_letter:
@@ -59,7 +59,7 @@ def referral_letter(request: HttpRequest, pk: int) -> HttpResponse:
     return resp
 
 
-@staff_required
+@allow("staff:lab_document")
 def lab_document(request: HttpRequest, pk: int) -> HttpResponse:
     lab = get_object_or_404(LabResult.objects.select_related("patient"), pk=pk)
     if not lab.document:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from geste.clinic.access import staff_required
 from geste.clinic.models import Role
 from geste.patients.models import Patient
+from geste.staff.roles import allow
 
 HOME_TEMPLATES = {
     Role.RECEPTIONIST: "staff/home_reception.html",
@@ -17,7 +17,7 @@ HOME_TEMPLATES = {
 }
 
 
-@staff_required
+@allow("staff:home")
 def home(request: HttpRequest) -> HttpResponse:
     role = Role(request.user.role)  # type: ignore[union-attr]
     context = {"patient_count": Patient.objects.count()}

@@ -10,10 +10,10 @@ from django.shortcuts import render
 from geste.audit.services import log_action
 from geste.patients.access import get_patient_for_user
 from geste.patients.models import Patient
-from geste.staff.roles import booking_staff
+from geste.staff.roles import allow
 
 
-@booking_staff
+@allow("staff:patients")
 def patient_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     patients = Patient.objects.all()
@@ -28,7 +28,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"page": page, "q": query})
 
 
-@booking_staff
+@allow("staff:patient")
 def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = get_patient_for_user(request.user, patient_id)
     log_action(actor=request.user, action="patient.read", obj=patient, request=request)

@@ -13,14 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from geste.clinic.access import role_required
-from geste.clinic.models import Role, Room
+from geste.clinic.models import Room
 from geste.pathway.booking import appointment_cancel, appointment_mark_no_show, appointment_move
 from geste.scheduling.errors import BookingError
 from geste.scheduling.forms import CancelForm, StaffMoveForm
 from geste.scheduling.models import Appointment
 from geste.scheduling.selectors import appointments_between, day_bounds
-from geste.staff.roles import booking_staff
+from geste.staff.roles import allow
 
 
 def _day(request: HttpRequest) -> date:
@@ -42,7 +41,7 @@ def _staff_appointment(appointment_id: int) -> Appointment:
     return appointment
 
 
-@booking_staff
+@allow("staff:planner")
 def planner(request: HttpRequest) -> HttpResponse:
     day = _day(request)
     week = request.GET.get("vue") == "semaine"
@@ -72,7 +71,7 @@ def planner(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@role_required(Role.RECEPTIONIST, Role.ADMINISTRATOR, Role.RADIOLOGIST)
+@allow("staff:staff_move")
 def staff_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = _staff_appointment(appointment_id)
     local = timezone.localtime(appointment.start)
@@ -110,7 +109,7 @@ def _planner_url() -> str:
     return reverse("staff:planner")
 
 
-@role_required(Role.RECEPTIONIST, Role.ADMINISTRATOR, Role.RADIOLOGIST)
+@allow("staff:staff_cancel")
 def staff_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = _staff_appointment(appointment_id)
     form = CancelForm(request.POST or None)
@@ -128,7 +127,7 @@ def staff_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
     return render(request, "staff/staff_cancel.html", {"a": appointment, "form": form})
 
 
-@role_required(Role.RECEPTIONIST, Role.ADMINISTRATOR, Role.RADIOLOGIST)
+@allow("staff:staff_no_show")
 @require_POST
 def staff_no_show(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = _staff_appointment(appointment_id)

@@ -9,8 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geste.audit.services import log_action
-from geste.clinic.access import clinician_required, role_required
-from geste.clinic.models import Role
 from geste.pathway import selectors
 from geste.pathway.adapters import case_from_request
 from geste.pathway.clearances import ClearanceForm
@@ -31,9 +29,10 @@ from geste.pathway.services_day import (
 )
 from geste.pathway.texts import report_draft
 from geste.rules.explain import finding_text
+from geste.staff.roles import allow
 
 
-@clinician_required
+@allow("staff:timeout")
 def timeout(request: HttpRequest, pk: int) -> HttpResponse:
     req = selectors.get_request_for_user(request.user, pk)
     at = selectors.scheduled_at(req) or timezone.now()
@@ -72,7 +71,7 @@ def timeout(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(Role.RADIOLOGIST, Role.ADMINISTRATOR)
+@allow("staff:record")
 def record(request: HttpRequest, pk: int) -> HttpResponse:
     req = selectors.get_request_for_user(request.user, pk)
     form = ProcedureRecordForm(request.POST or None)
@@ -90,7 +89,7 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "staff/record.html", {"form": form, "req": req})
 
 
-@role_required(Role.RADIOLOGIST)
+@allow("staff:report")
 def report(request: HttpRequest, pk: int) -> HttpResponse:
     req = selectors.get_request_for_user(request.user, pk)
     if not hasattr(req, "record"):

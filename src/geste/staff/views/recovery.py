@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from geste.audit.services import log_action
-from geste.clinic.access import clinician_required
 from geste.clinic.models import Role, Room, User
 from geste.crisis.dashboard import dashboard as dashboard_data
 from geste.crisis.errors import CrisisError
@@ -18,6 +17,7 @@ from geste.crisis.models import CrisisPeriod, PlanStatus, RecoveryItem, Recovery
 from geste.crisis.recovery import plan_create as build_plan
 from geste.crisis.recovery_actions import item_move, item_remove
 from geste.crisis.recovery_actions import plan_accept as accept_plan
+from geste.staff.roles import allow
 
 
 def _get_plan(plan_id: int) -> RecoveryPlan:
@@ -40,7 +40,7 @@ def _move_form(data: object = None, item: RecoveryItem | None = None) -> MoveIte
     return MoveItemForm(data, rooms=rooms, radiologists=rads, initial=initial, prefix=prefix)  # type: ignore[arg-type]
 
 
-@clinician_required
+@allow("crisis:plan_create")
 @require_POST
 def plan_create(request: HttpRequest) -> HttpResponse:
     crisis = CrisisPeriod.objects.filter(active=False).order_by("-ended_at").first()
@@ -55,7 +55,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
     return redirect("crisis:plan", plan_id=plan.pk)
 
 
-@clinician_required
+@allow("crisis:plan")
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = _get_plan(plan_id)
     items = list(
@@ -71,7 +71,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     )
 
 
-@clinician_required
+@allow("crisis:plan_accept")
 @require_POST
 def plan_accept(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = _get_plan(plan_id)
@@ -88,7 +88,7 @@ def plan_accept(request: HttpRequest, plan_id: int) -> HttpResponse:
     return redirect("crisis:plan", plan_id=plan.pk)
 
 
-@clinician_required
+@allow("crisis:plan_item")
 @require_POST
 def item_adjust(request: HttpRequest, plan_id: int, item_id: int) -> HttpResponse:
     plan = _get_plan(plan_id)
@@ -117,7 +117,7 @@ def item_adjust(request: HttpRequest, plan_id: int, item_id: int) -> HttpRespons
     return redirect("crisis:plan", plan_id=plan.pk)
 
 
-@clinician_required
+@allow("crisis:dashboard")
 def dashboard(request: HttpRequest) -> HttpResponse:
     crisis = CrisisPeriod.objects.order_by("-started_at").first()
     return render(request, "staff/crisis/dashboard.html", dashboard_data(crisis))

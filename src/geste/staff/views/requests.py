@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from geste.audit.services import log_action
-from geste.clinic.access import clinician_required, role_required, staff_required
 from geste.clinic.models import Role
 from geste.documents.models import Document, DocumentKind
 from geste.pathway import selectors
@@ -22,7 +21,8 @@ from geste.pathway.forms import (
     KeyImageForm,
     ReasonForm,
 )
-from geste.pathway.models import Consultation, RequestState
+from geste.pathway.models import Consultation, ReportLink, RequestState
+from geste.pathway.report_links import report_link_create, report_link_revoke
 from geste.pathway.services import (
     TransitionError,
     consultation_record,
@@ -32,16 +32,15 @@ from geste.pathway.services import (
     request_refuse,
     request_validate,
 )
-from geste.pathway.services_after import report_link_create
 from geste.patients.forms import LabResultForm
 from geste.patients.selectors import lab_results
 from geste.patients.services import lab_result_record
 from geste.scheduling.forms import slot_value
-from geste.staff.roles import BOOKING_ROLES, reception_required
+from geste.staff.roles import BOOKING_ROLES, allow
 from geste.web.pages import questionnaire_page, render_pdf
 
 
-@reception_required
+@allow("staff:intake")
 def intake(request: HttpRequest) -> HttpResponse:
     form = IntakeForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -61,7 +60,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/intake.html", {"form": form})
 
 
-@staff_required
+@allow("staff:request_detail")
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     req = selectors.get_request_for_user(request.user, pk)
     log_action(actor=request.user, action="request.read", obj=req, request=request)
@@ -104,7 +103,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@clinician_required
+@allow("staff:consultation")
 def consultation_save(request: HttpRequest, pk: int) -> HttpResponse:
     req = selectors.get_request_for_user(request.user, pk)
     form = ConsultationForm(request.POST)
@@ -120,7 +119,7 @@ def consultation_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@clinician_required
+@allow("staff:decide")
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
     req = selectors.get_request_for_user(request.user, pk)
     form = DecisionForm(request.POST)
@@ -140,7 +139,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.RADIOLOGIST, Role.ADMINISTRATOR, Role.RECEPTIONIST)
+@allow("staff:postpone_or_cancel")
 def postpone_or_cancel(request: HttpRequest, pk: int, what: str) -> HttpResponse:
     if what not in ("postpone", "cancel"):
         raise Http404
@@ -158,7 +157,7 @@ def postpone_or_cancel(request: HttpRequest, pk: int, what: str) -> HttpResponse
     return redirect("staff:request_detail", pk=pk)
 
 
-@staff_required
+@allow("staff:staff_questionnaire")
 def staff_questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
     req = selectors.get_request_for_user(request.user, pk)
     return questionnaire_page(
@@ -170,7 +169,7 @@ def staff_questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@staff_required
+@allow("staff:lab_entry")
 def lab_entry(request: HttpRequest, pk: int) -> HttpResponse:
     req = selectors.get_request_for_user(request.user, pk)
     form = LabResultForm(request.POST or None, request.FILES or None)
@@ -183,7 +182,7 @@ def lab_entry(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@clinician_required
+@allow("staff:link_create")
 def link_create(request: HttpRequest, pk: int) -> HttpResponse:
     req = selectors.get_request_for_user(request.user, pk)
     if not hasattr(req, "report"):
@@ -194,7 +193,17 @@ def link_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@allow("staff:link_revoke")
+def link_revoke(request: HttpRequest, pk: int, link_id: int) -> HttpResponse:
+    req = selectors.get_request_for_user(request.user, pk)
+    link = get_object_or_404(ReportLink, pk=link_id, report__request=req)
+    report_link_revoke(link=link, actor=request.user)
+    messages.success(request, _("Lien révoqué : il ne s'ouvre plus."))
+    return redirect("staff:request_detail", pk=pk)
+
+
+@require_POST
+@allow("staff:image_upload")
 def image_upload(request: HttpRequest, pk: int) -> HttpResponse:
     req = selectors.get_request_for_user(request.user, pk)
     form = KeyImageForm(request.POST, request.FILES)
@@ -216,7 +225,7 @@ def image_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("staff:request_detail", pk=pk)
 
 
-@staff_required
+@allow("staff:staff_pdf", by="kind")
 def staff_pdf(request: HttpRequest, pk: int, kind: str, item: int = 0) -> HttpResponse:
     req = selectors.get_request_for_user(request.user, pk)
     return render_pdf(request, req, kind, item)

@@ -16,10 +16,10 @@ from geste.scheduling.forms import (
 )
 from geste.scheduling.models import WaitlistEntry, WaitlistStatus
 from geste.scheduling.selectors import waiting_list
-from geste.staff.roles import booking_staff
+from geste.staff.roles import allow
 
 
-@booking_staff
+@allow("staff:waitlist")
 @require_http_methods(["GET", "POST"])
 def waitlist(request: HttpRequest) -> HttpResponse:
     """The waiting list in offer order; each line can be moved with a reason (audited)."""
