@@ -180,3 +180,12 @@ def test_referral_letter_and_key_images_use_the_same_check(settings) -> None:  #
     settings.GESTE_UPLOAD_MAX_MB = 0  # every file is then too big: the cap applies here too
     form = KeyImageForm({"title": "vue de face"}, {"file": _file("image.png", image)})
     assert not form.is_valid() and "Mo" in " ".join(form.errors["file"])
+
+
+def test_no_lab_sample_after_the_procedure() -> None:
+    procedure = timezone.now() - timedelta(hours=3)
+    after = timezone.localtime(procedure + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    form = LabResultForm({"sampled_at": after, "inr": "1.0"}, not_after=procedure)
+    assert not form.is_valid() and "postérieur au geste" in " ".join(form.errors["sampled_at"])
+    before = timezone.localtime(procedure - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    assert LabResultForm({"sampled_at": before, "inr": "1.0"}, not_after=procedure).is_valid()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -166,10 +167,20 @@ class LabResultForm(forms.Form):
     def clean_document(self) -> Any:
         return validate_upload(self.cleaned_data.get("document"))
 
+    def __init__(self, *args: Any, not_after: datetime | None = None, **kwargs: Any) -> None:
+        """`not_after`: the procedure's start; a sample taken after it is not its blood test."""
+        super().__init__(*args, **kwargs)
+        self.not_after = not_after
+
     def clean_sampled_at(self) -> Any:
         at = self.cleaned_data.get("sampled_at")
         if at is not None and at > timezone.now():
             raise ValidationError(_("Le prélèvement ne peut pas être dans le futur."))
+        if at is not None and self.not_after is not None and at > self.not_after:
+            raise ValidationError(
+                _("Le prélèvement ne peut pas être postérieur au geste (%(when)s).")
+                % {"when": timezone.localtime(self.not_after).strftime("%d/%m/%Y %H:%M")}
+            )
         return at
 
     def clean(self) -> dict[str, Any]:

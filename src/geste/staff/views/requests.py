@@ -172,7 +172,9 @@ def staff_questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
 @allow("staff:lab_entry")
 def lab_entry(request: HttpRequest, pk: int) -> HttpResponse:
     req = selectors.get_request_for_user(request.user, pk)
-    form = LabResultForm(request.POST or None, request.FILES or None)
+    form = LabResultForm(
+        request.POST or None, request.FILES or None, not_after=selectors.scheduled_at(req)
+    )
     if request.method == "POST" and form.is_valid():
         values = {k: v for k, v in form.cleaned_data.items() if k != "document" or v}
         lab_result_record(patient=req.patient, actor=request.user, values=values)
