@@ -1,11 +1,13 @@
 """DICOM server figures: worklist C-FIND over a day of 1,000 appointments, RDSR import.
 
 Builds a scratch SQLite database (migrated; 1,000 procedure appointments today in one room
-with a DICOM station, with requests and questionnaires), starts the AE in this process on a
-free port and talks to it with pynetdicom's client over TCP. Prints p50/p95 in
-milliseconds; C-ECHO on the same association is the floor measured in the same run.
-Queries: the station's whole day (what a unit asks each morning: 1,000 answers), one
-patient by ID (the database narrows), names by wildcard (every item matched in Python).
+with a DICOM station, with requests and questionnaires), starts `geste dicom` on a free port
+in its own process and talks to it with pynetdicom's client. Prints p50/p95 in milliseconds.
+Baselines measured in the same run: C-ECHO on the same association, and pynetdicom alone
+answering 40 fixed items (what any pynetdicom worklist costs before reading a database).
+Queries: a station's day (what a unit asks each morning) in a day of 1,000 spread over 25
+rooms; the same 1,000 all in one room (1,000 answers: pynetdicom's cost per answer shows);
+one patient by ID (the database narrows); names by wildcard (matched in Python).
 RDSR: a real file (pyskindose's Philips example) grown to ~1.2 MB by repeating its
 irradiation events, imported (parse, match, store, alerts) directly and through C-STORE.
 Never asserts timings.
@@ -19,10 +21,12 @@ import argparse
 import copy
 import os
 import socket
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,11 +51,40 @@ def _row(label: str, times: list[float], extra: str = "") -> None:
     print(f"  {label:<44} p50 {_pct(times, 50):8.1f} ms   p95 {_pct(times, 95):8.1f} ms  {extra}")
 
 
+def floor_server(port: int, answers: int) -> None:
+    """pynetdicom alone: a C-FIND handler yielding fixed answers, with the same socket
+    option as ours. Its latency is the floor our worklist sits on."""
+    from pydicom.dataset import Dataset
+    from pynetdicom import AE, evt
+    from pynetdicom.sop_class import ModalityWorklistInformationFind  # type: ignore[attr-defined]
+
+    ds = Dataset()
+    ds.SpecificCharacterSet = "ISO_IR 192"
+    ds.PatientName = "Lefèvre^Bob"
+    ds.PatientID = ds.AccessionNumber = "GP1"
+
+    def handle(event: evt.Event) -> object:
+        for _ in range(answers):
+            yield 0xFF00, ds
+
+    def no_delay(event: evt.Event) -> None:
+        event.assoc.dul.socket.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    ae = AE("GESTE")
+    ae.add_supported_context(ModalityWorklistInformationFind)
+    handlers = [(evt.EVT_C_FIND, handle), (evt.EVT_CONN_OPEN, no_delay)]
+    ae.start_server(("127.0.0.1", port), block=True, evt_handlers=handlers)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--floor-server", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.floor_server:
+        floor_server(args.floor_server, 40)
+        return
     tmp = tempfile.mkdtemp(prefix="geste-bench-dicom-")
     os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
     os.environ["GESTE_VAR_DIR"] = tmp
@@ -79,7 +112,7 @@ def main() -> None:
     from tests.pathway.factories import room
 
     from geste.clinic.models import Role
-    from geste.dicom import rdsr, server
+    from geste.dicom import rdsr
     from geste.dicom.models import DoseReport, ModalityStation
     from geste.dicom.services import dose_report_import
 
@@ -87,21 +120,57 @@ def main() -> None:
     today = timezone.localdate()
     t0 = time.perf_counter()
     fill_day(today, args.n, rad)
-    ModalityStation.objects.create(room=room(), ae_title="FLUORO1", station_name="FLUORO1")
-    print(f"geste bench/dicom.py: {args.n} appointments today ({time.perf_counter() - t0:.1f} s)")
+    # The same day twice: once in one room (worst case: every answer to one station), once
+    # spread over 25 rooms of 40 procedures (a centre's day; a station asks for its own).
+    first = room()
+    ModalityStation.objects.create(room=first, ae_title="FLUORO1", station_name="FLUORO1")
+    from django.db.models import F
+
+    from geste.clinic.models import Modality, Room
+    from geste.scheduling.models import Appointment
+
+    fill_day(today, args.n, rad)
+    spread = [
+        Room.objects.create(site=first.site, name=f"Salle {i}", modality=Modality.FLUOROSCOPY)
+        for i in range(2, 27)
+    ]
+    for i, r in enumerate(spread):
+        ModalityStation.objects.create(room=r, ae_title=f"ROOM{i + 2}", station_name="")
+    second = list(Appointment.objects.order_by("pk").values_list("pk", flat=True))[args.n :]
+    for i, r in enumerate(spread):
+        # The second fill runs past midnight (40 s apart after the first): back into the day.
+        Appointment.objects.filter(pk__in=second[i :: len(spread)]).update(
+            room=r, start=F("start") - timedelta(hours=11), end=F("end") - timedelta(hours=11)
+        )
+    print(
+        f"geste bench/dicom.py: {2 * args.n} appointments today, {args.n} in one room, "
+        f"{args.n} over {len(spread)} rooms ({time.perf_counter() - t0:.1f} s)"
+    )
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    srv = server.start("127.0.0.1", port, "GESTE")
+    # The server in its own process, as `geste dicom` runs (no GIL shared with the client).
+    srv = subprocess.Popen(
+        [sys.executable, "-m", "geste.cli", "dicom", "--port", str(port)],
+        env={**os.environ},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
     ae = AE(ae_title="FLUORO1")
     for ctx in (Verification, ModalityWorklistInformationFind, XRayRadiationDoseSRStorage):
         ae.add_requested_context(ctx)
     ae.dimse_timeout = ae.network_timeout = 120
-    assoc = ae.associate("127.0.0.1", port, ae_title="GESTE")
+    for _ in range(200):
+        assoc = ae.associate("127.0.0.1", port, ae_title="GESTE")
+        if assoc.is_established:
+            break
+        time.sleep(0.1)
     assert assoc.is_established
+    # As dcmtk does by default: no Nagle delay on the client's small writes either.
+    assoc.dul.socket.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def query(**top: str) -> Dataset:
+    def query(station: str = "FLUORO1", **top: str) -> Dataset:
         q = Dataset()
         for kw in ("PatientName", "PatientID", "PatientBirthDate", "PatientSex"):
             q.__setattr__(kw, "")
@@ -111,7 +180,7 @@ def main() -> None:
         for k, v in top.items():
             setattr(q, k, v)
         sps = Dataset()
-        sps.ScheduledStationAETitle = "FLUORO1"
+        sps.ScheduledStationAETitle = station
         sps.ScheduledProcedureStepStartDate = today.strftime("%Y%m%d")
         for kw in ("ScheduledProcedureStepStartTime", "Modality", "ScheduledProcedureStepID"):
             setattr(sps, kw, "")
@@ -136,6 +205,7 @@ def main() -> None:
         return run
 
     print("\nModality worklist C-FIND (pynetdicom client, one association, TCP loopback)")
+    print(f"  load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     echo = _timed(lambda: assoc.send_c_echo(), args.repeat)
     _row("C-ECHO (floor)", echo)
     pid = "GP" + str(
@@ -144,7 +214,8 @@ def main() -> None:
         .pk
     )
     cases = [
-        ("station's whole day", query()),
+        ("a station's day (40 of the day's 1,000)", query("ROOM7")),
+        ("one room holding the whole day", query()),
         ("one patient by PatientID", query(PatientID=pid)),
         ("names by wildcard (Charge12*)", query(PatientName="Charge12*")),
     ]
@@ -155,6 +226,29 @@ def main() -> None:
             times,
             f"{counts[label]:>5} answers, p95/echo x{_pct(times, 95) / _pct(echo, 95):.0f}",
         )
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        floor_port = s.getsockname()[1]
+    floor = subprocess.Popen([sys.executable, __file__, "--floor-server", str(floor_port)])
+    fae = AE(ae_title="FLUORO1")
+    fae.add_requested_context(ModalityWorklistInformationFind)
+    for _ in range(200):
+        fassoc = fae.associate("127.0.0.1", floor_port, ae_title="GESTE")
+        if fassoc.is_established:
+            break
+        time.sleep(0.1)
+    fassoc.dul.socket.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def floor_find() -> None:
+        n = sum(1 for _, d in fassoc.send_c_find(query(), ModalityWorklistInformationFind) if d)
+        counts["floor"] = n
+
+    times = _timed(floor_find, args.repeat)
+    _row("baseline: pynetdicom alone, 40 fixed answers", times, f"{counts['floor']:>5} answers")
+    fassoc.release()
+    floor.terminate()
+    floor.wait(timeout=10)
 
     print("\nX-Ray Radiation Dose SR import (~1.2 MB)")
     src = pydicom.dcmread(ROOT / "tests/dicom/data/philips_allura_clarity_u104.dcm")
@@ -188,7 +282,8 @@ def main() -> None:
     _row("C-STORE end to end (client encode included)", _timed(over_network, repeat))
     print(f"  dose reports held: {DoseReport.objects.count()}")
     assoc.release()
-    srv.shutdown()
+    srv.terminate()
+    srv.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -84,6 +84,7 @@ def test_manual_match_once_and_record_filled_later(day: dict[str, Any], rad: Any
     assert record_dose_fill(request=bob.request, actor=rad) is True
     record = ProcedureRecord.objects.get(request=bob.request)
     assert (record.dap_mgy_cm2, record.fluoroscopy_s) == (500.0, 18)
+    assert record.reference_air_kerma_mgy == 1.0  # printed on the report (issue 10, point 8)
 
 
 def test_two_reports_of_one_procedure_add_up(day: dict[str, Any]) -> None:

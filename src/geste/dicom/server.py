@@ -11,6 +11,7 @@ class, never a value from the dataset (it may be patient data).
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections.abc import Callable, Iterator
 from functools import wraps
@@ -230,6 +231,15 @@ def handle_n_set(event: evt.Event) -> tuple[int, Dataset | None]:
     return _mpps_call(event, "N-SET", mpps.mpps_update, str(req.RequestedSOPInstanceUID), ds)
 
 
+def _no_delay(event: evt.Event) -> None:
+    """pynetdicom writes a DIMSE message as several small sends; with Nagle's algorithm
+    each waits for the peer's delayed ACK (~40 ms on Linux). Measured: a one-answer C-FIND
+    went from ~100 ms to a few ms with TCP_NODELAY."""
+    sock = getattr(getattr(event.assoc.dul, "socket", None), "socket", None)
+    if sock is not None:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 def _rejected(event: evt.Event) -> None:
     logger.warning("dicom association from %s rejected", _caller(event))
 
@@ -240,6 +250,7 @@ HANDLERS: list[Any] = [
     (evt.EVT_N_CREATE, handle_n_create),
     (evt.EVT_N_SET, handle_n_set),
     (evt.EVT_REJECTED, _rejected),
+    (evt.EVT_CONN_OPEN, _no_delay),
 ]
 
 

@@ -215,6 +215,10 @@ def dose_prefill(request: ProcedureRequest) -> dict[str, Any] | None:
     return {
         "dap_mgy_cm2": round(totals["dap_gy_cm2"] * 1000, 1),
         "fluoroscopy_s": round(totals["fluoro_time_s"] or 0),
+        # The report prints the reference air kerma when known (issue 10, point 8).
+        "reference_air_kerma_mgy": (
+            round(totals["rak_mgy"], 2) if totals["rak_mgy"] is not None else None
+        ),
         "source": dose_source_text(request),
     }
 
@@ -232,7 +236,9 @@ def record_dose_fill(*, request: ProcedureRequest, actor: Any) -> bool:
             return False
         before = {"dap_mgy_cm2": record.dap_mgy_cm2, "fluoroscopy_s": record.fluoroscopy_s}
         ProcedureRecord.objects.filter(pk=record.pk).update(
-            dap_mgy_cm2=prefill["dap_mgy_cm2"], fluoroscopy_s=prefill["fluoroscopy_s"]
+            dap_mgy_cm2=prefill["dap_mgy_cm2"],
+            fluoroscopy_s=prefill["fluoroscopy_s"],
+            reference_air_kerma_mgy=prefill["reference_air_kerma_mgy"],
         )
         log_action(
             actor=actor,
@@ -241,6 +247,10 @@ def record_dose_fill(*, request: ProcedureRequest, actor: Any) -> bool:
             details={
                 "before": before,
                 "after": {k: prefill[k] for k in ("dap_mgy_cm2", "fluoroscopy_s")},
+                "reference_air_kerma_mgy": {
+                    "before": record.reference_air_kerma_mgy,
+                    "after": prefill["reference_air_kerma_mgy"],
+                },
                 "reports": list(
                     DoseReport.objects.filter(request=request).values_list(
                         "sop_instance_uid", flat=True
