@@ -42,8 +42,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def reference_data(transactional_db: None) -> None:
     """Transactional tests start from a flushed database: put the catalogue back."""
     from geste.clinic.catalogue import ensure_reference_data
+    from geste.pathway.formulary import seed_formulary
 
     ensure_reference_data()
+    seed_formulary()
 
 
 @pytest.fixture

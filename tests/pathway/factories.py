@@ -93,3 +93,16 @@ def lab(patient: Patient, at: datetime, **values: Any) -> LabResult:
 
 def unique(prefix: str) -> str:
     return f"{prefix}{next(_seq)}"
+
+
+def record(req: ProcedureRequest, operator: User, **values: Any) -> Any:
+    """A complete procedure record written directly (tests of what comes after)."""
+    from geste.pathway.models import ProcedureRecord
+
+    values.setdefault("route", "postérieure")
+    values.setdefault("levels", "L4-L5")
+    values.setdefault("side", "median")
+    values.setdefault("asepsis", True)
+    values.setdefault("fluoroscopy_s", 35)
+    values.setdefault("dap_mgy_cm2", 412.5)
+    return ProcedureRecord.objects.create(request=req, operator=operator, **values)

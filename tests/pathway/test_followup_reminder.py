@@ -16,7 +16,7 @@ from geste.clinic import sms
 from geste.pathway.models import FollowUp, RequestState
 from geste.pathway.reminders import due_followup_ids
 from geste.pathway.tasks import send_followup_reminder
-from tests.pathway.factories import make_request
+from tests.pathway.factories import make_request, record
 
 pytestmark = pytest.mark.django_db
 SIGNED = datetime.fromisoformat("2026-03-10T11:00:00+01:00")
@@ -102,6 +102,7 @@ def test_due_time_is_followup_hours_after_the_procedure(alice, radiologist):
     req = make_request(alice, "facet_infiltration", state=RequestState.READY)
     with time_machine.travel(SIGNED, tick=False):
         request_transition(request=req, to_state=RequestState.PERFORMED, actor=radiologist)
+        record(req, radiologist)
     with time_machine.travel(SIGNED + timedelta(hours=2), tick=False):
         report_sign(request=req, actor=radiologist, text="t", conclusion="c")
     hours = CentreSettings.current().followup_hours

@@ -73,11 +73,24 @@ class AuditAction(models.TextChoices):
     CONSULTATION_RECORDED = "consultation.recorded", _("Consultation enregistrée")
     CONSULTATION_UPDATED = "consultation.updated", _("Consultation modifiée")
     PRESCRIPTION_WRITTEN = "prescription.written", _("Ordonnance rédigée")
+    PRESCRIPTION_ITEM_ADDED = "prescription.item_added", _("Ordonnance : produit ajouté")
+    PRESCRIPTION_ITEM_REMOVED = "prescription.item_removed", _("Ordonnance : produit retiré")
+    PRESCRIPTION_ALLERGY_OVERRIDDEN = (
+        "prescription.allergy_overridden",
+        _("Ordonnance : produit iodé maintenu malgré l'allergie (motif écrit)"),
+    )
+    PRESCRIPTION_SIGNED = "prescription.signed", _("Ordonnance signée")
+    TIMEOUT_CHECKLIST_CONFIRMED = "timeout.checklist_confirmed", _("Check-list confirmée")
+    TIMEOUT_CHECKLIST_MISMATCH = (
+        "timeout.checklist_mismatch",
+        _("Check-list : discordance, geste arrêté"),
+    )
     TIMEOUT_VIEWED = "timeout.viewed", _("Check-list de sécurité consultée")
     TIMEOUT_PASSED = "timeout.passed", _("Check-list de sécurité validée")
     TIMEOUT_BLOCKED = "timeout.blocked", _("Check-list de sécurité bloquante")
     PROCEDURE_RECORDED = "procedure.recorded", _("Geste enregistré")
     REPORT_SIGNED = "report.signed", _("Compte rendu signé")
+    REPORT_ADDENDUM_SIGNED = "report.addendum_signed", _("Addendum au compte rendu signé")
     REPORT_LINK_CREATED = "report.link_created", _("Lien de compte rendu créé")
     REPORT_READ_BY_LINK = "report.read_by_link", _("Compte rendu lu par lien")
     REPORT_LINK_REVOKED = "report.link_revoked", _("Lien de compte rendu révoqué")

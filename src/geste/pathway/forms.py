@@ -9,7 +9,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from geste.clinic.models import Procedure
+from geste.pathway.formulary import FormularyItem, FormularyKind
 from geste.pathway.models import ProcedureRecord, Region
+from geste.pathway.record_checks import RecordError, record_check
+from geste.pathway.records import ChecklistItem
 from geste.patients.models import Patient
 from geste.patients.uploads import JPEG, PNG, validate_upload
 
@@ -88,6 +91,34 @@ class PregnancyCheckForm(forms.Form):
 
 
 class ProcedureRecordForm(forms.ModelForm):
+    """The record, drug and contrast from the formulary; the service (`record_check`) is the
+    guard, this form shows its errors on the fields. Asepsis is never pre-ticked."""
+
+    asepsis = forms.BooleanField(label=_("Asepsie chirurgicale respectée"), required=False)
+    contrast_item = forms.ModelChoiceField(
+        label=_("Produit de contraste"),
+        queryset=FormularyItem.objects.filter(
+            active=True, kind__in=[FormularyKind.IODINATED, FormularyKind.GADOLINIUM]
+        ),
+        required=False,
+        empty_label=_("Aucun"),
+    )
+    drug_item = forms.ModelChoiceField(
+        label=_("Produit injecté (corticoïde, anesthésique)"),
+        queryset=FormularyItem.objects.filter(
+            active=True,
+            kind__in=[FormularyKind.CORTICOSTEROID, FormularyKind.LOCAL_ANAESTHETIC],
+        ),
+        required=False,
+        empty_label=_("Aucun"),
+    )
+    fluoroscopy_s = forms.IntegerField(
+        label=_("Temps de scopie (s)"), min_value=0, max_value=7200, required=False
+    )
+    dap_mgy_cm2 = forms.FloatField(
+        label=_("Produit dose-surface (mGy·cm²)"), min_value=0, max_value=500000, required=False
+    )
+
     class Meta:
         model = ProcedureRecord
         fields = [
@@ -95,15 +126,17 @@ class ProcedureRecordForm(forms.ModelForm):
             "levels",
             "side",
             "asepsis",
-            "contrast_product",
+            "confirmation",
+            "confirmation_none_reason",
+            "contrast_item",
             "contrast_volume_ml",
             "contrast_lot",
-            "confirmation",
-            "drug",
+            "drug_item",
             "drug_dose_mg",
             "drug_lot",
             "fluoroscopy_s",
             "dap_mgy_cm2",
+            "reference_air_kerma_mgy",
             "immediate_events",
         ]
         widgets = {
@@ -114,21 +147,83 @@ class ProcedureRecordForm(forms.ModelForm):
                     ("epidurography", _("Épidurographie")),
                 ]
             ),
+            "confirmation_none_reason": forms.Textarea(attrs={"rows": 2}),
             "immediate_events": forms.Textarea(attrs={"rows": 2}),
         }
 
+    def __init__(self, *args: Any, proc_request: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.proc_request = proc_request
+        if proc_request is not None:
+            expected = proc_request.procedure.contrast_confirmation
+            if expected and expected != "none":
+                self.fields["confirmation"].help_text = _(
+                    "Attendu pour ce geste : %(c)s (sinon, écrivez pourquoi)."
+                ) % {"c": proc_request.procedure.get_contrast_confirmation_display()}
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("contrast_product") and data.get("contrast_volume_ml") is None:
-            self.add_error("contrast_volume_ml", _("Indiquez le volume injecté."))
-        if data.get("drug") and data.get("drug_dose_mg") is None:
-            self.add_error("drug_dose_mg", _("Indiquez la dose."))
+        if self.proc_request is not None and not self.errors:
+            try:
+                record_check(self.proc_request, data)
+            except RecordError as exc:
+                for field, messages in exc.message_dict.items():
+                    self.add_error(field if field in self.fields else None, messages)
         return data
 
 
 class ReportForm(forms.Form):
     text = forms.CharField(label=_("Compte rendu"), widget=forms.Textarea(attrs={"rows": 12}))
     conclusion = forms.CharField(label=_("Conclusion"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AddendumForm(forms.Form):
+    addendum = forms.CharField(
+        label=_("Addendum (correction ou complément, signé et daté)"),
+        min_length=10,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class PrescriptionItemForm(forms.Form):
+    formulary = forms.ModelChoiceField(
+        label=_("Produit (formulaire du centre)"),
+        queryset=FormularyItem.objects.filter(active=True),
+    )
+    dose = forms.FloatField(label=_("Dose"), min_value=0, required=False)
+    route = forms.CharField(label=_("Voie"), max_length=80, required=False)
+    override_reason = forms.CharField(
+        label=_("Motif si allergie déclarée (produit iodé maintenu)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ChecklistForm(forms.Form):
+    """The HAS checklist: every item answered oui / non, nothing pre-selected."""
+
+    def __init__(self, *args: Any, proc_request: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels: dict[str, Any] = dict(ChecklistItem.choices)
+        if proc_request is not None:
+            p = proc_request.patient
+            labels[ChecklistItem.IDENTITY] = _(
+                "Identité : %(name)s, né(e) le %(born)s (nom et date de naissance demandés "
+                "au patient)"
+            ) % {"name": p.display_name, "born": p.birth_date.strftime("%d/%m/%Y")}
+            labels[ChecklistItem.PROCEDURE] = _("Geste : %(p)s") % {
+                "p": proc_request.procedure.label_fr
+            }
+        for item in ChecklistItem.values:
+            self.fields[f"check_{item}"] = forms.TypedChoiceField(
+                label=labels[item],
+                choices=[("yes", _("Oui")), ("no", _("Non"))],
+                coerce=lambda v: v == "yes",
+                widget=forms.RadioSelect,
+            )
+
+    def answers(self) -> dict[str, bool | None]:
+        return {i: self.cleaned_data.get(f"check_{i}") for i in ChecklistItem.values}
 
 
 class KeyImageForm(forms.Form):

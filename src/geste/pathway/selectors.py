@@ -93,6 +93,7 @@ def patient_requests(patient: Any) -> list[ProcedureRequest]:
         .select_related("procedure", "report", "followup")
         .prefetch_related(
             "prescriptions",
+            "report__addenda",
             Prefetch("documents", queryset=Document.objects.order_by("-created_at")),
         )
         .order_by("-created_at")

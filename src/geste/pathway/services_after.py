@@ -11,9 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geste.audit.services import log_action
-from geste.clinic.models import CentreSettings
-from geste.pathway.models import FollowUp, ProcedureRequest, Report, RequestState
+from geste.clinic.models import CentreSettings, Role
+from geste.pathway.models import (
+    FollowUp,
+    ProcedureRecord,
+    ProcedureRequest,
+    Report,
+    ReportAddendum,
+    RequestState,
+)
 from geste.pathway.services import TransitionError, request_transition
+from geste.pathway.texts import technique_text
 
 # pathway.md step 10: answers that need a radiologist now.
 WARNING_EVENTS = frozenset({"fever", "weakness_numbness", "severe_headache"})
@@ -21,17 +29,35 @@ WARNING_EVENTS = frozenset({"fever", "weakness_numbness", "severe_headache"})
 
 def report_sign(*, request: ProcedureRequest, actor: Any, text: str, conclusion: str) -> Report:
     """Sign the report: published to the patient's portal at once; the follow-up is due
-    `CentreSettings.followup_hours` after."""
+    `CentreSettings.followup_hours` after. The dose (DAP, fluoroscopy time, reference air
+    kerma), the procedure date, the operator and the technique are copied from the record
+    into structured fields (French law: the report states the dose), printed whatever the
+    free text says."""
     if request.state != RequestState.PERFORMED:
+        raise TransitionError(_("Le compte rendu se signe après le geste."))
+    if Report.objects.filter(request=request).exists():
+        raise TransitionError(_("Compte rendu déjà signé : ajoutez un addendum."))
+    record = ProcedureRecord.objects.filter(request=request).first()
+    if record is None:
         raise TransitionError(_("Le compte rendu se signe après le geste."))
     now = timezone.now()
     hours = CentreSettings.current().followup_hours
+    performed_at = request.transitions.filter(to_state=RequestState.PERFORMED).last()
+    base = performed_at.at if performed_at is not None else record.recorded_at
     with transaction.atomic():
         report = Report.objects.create(
-            request=request, text=text, conclusion=conclusion, signed_by=actor, signed_at=now
+            request=request,
+            text=text,
+            conclusion=conclusion,
+            signed_by=actor,
+            signed_at=now,
+            performed_at=base,
+            operator=record.operator,
+            technique=technique_text(request),
+            dap_mgy_cm2=record.dap_mgy_cm2,
+            fluoroscopy_s=record.fluoroscopy_s,
+            reference_air_kerma_mgy=record.reference_air_kerma_mgy,
         )
-        performed_at = request.transitions.filter(to_state=RequestState.PERFORMED).last()
-        base = performed_at.at if performed_at is not None else now
         FollowUp.objects.get_or_create(
             request=request, defaults={"due_at": base + timedelta(hours=hours)}
         )
@@ -39,6 +65,38 @@ def report_sign(*, request: ProcedureRequest, actor: Any, text: str, conclusion:
             request=request, to_state=RequestState.REPORTED, actor=actor, action="report.signed"
         )
     return report
+
+
+def report_update(*, report: Report, actor: Any, **changes: Any) -> Report:
+    """A signed report is immutable: always refused (corrections are addenda)."""
+    raise TransitionError(_("Un compte rendu signé ne se modifie pas : ajoutez un addendum."))
+
+
+def report_addendum_add(*, report: Report, actor: Any, text: str) -> ReportAddendum:
+    """A signed correction or complement, versioned (the report is version 1): shown to the
+    patient and staff with the report, never replacing it."""
+    if getattr(actor, "role", "") != Role.RADIOLOGIST:
+        raise TransitionError(_("Seul un radiologue signe un addendum."))
+    if len(text.strip()) < 10:
+        raise TransitionError(_("Écrivez l'addendum (au moins 10 caractères)."))
+    with transaction.atomic():
+        # Lock the report row so that two addenda written at once get distinct versions.
+        Report.objects.select_for_update().filter(pk=report.pk).first()
+        last = report.addenda.order_by("-version").first()
+        addendum = ReportAddendum.objects.create(
+            report=report,
+            version=(last.version if last else 1) + 1,
+            text=text.strip(),
+            author=actor,
+            signed_at=timezone.now(),
+        )
+        log_action(
+            actor=actor,
+            action="report.addendum_signed",
+            obj=report.request,
+            details={"version": addendum.version},
+        )
+    return addendum
 
 
 def followup_answer(

@@ -43,9 +43,58 @@ def _num(x: float | None) -> str:
     return formats.number_format(x, decimal_pos=None)
 
 
+def technique_text(request: Any) -> str:
+    """The technique, from the procedure record: how it was done, the confirmation (or why
+    none), the products and doses (structured part of the report)."""
+    rec = request.record
+    lines = [
+        TECHNIQUE.get(request.procedure.code, ""),
+        _("Voie d'abord : %(route)s. Niveau(x) : %(levels)s. Côté : %(side)s.")
+        % {"route": rec.route, "levels": rec.levels, "side": rec.get_side_display()},
+        _("Asepsie chirurgicale."),
+    ]
+    if rec.confirmation in CONFIRMATION:
+        lines.append(CONFIRMATION[rec.confirmation])
+    elif rec.confirmation_none_reason:
+        lines.append(
+            _("Sans contrôle par contraste : %(why)s.")
+            % {"why": rec.confirmation_none_reason.strip().rstrip(".")}
+        )
+    if rec.contrast_product:
+        lines.append(
+            _("Contraste : %(p)s, %(v)s mL (lot %(lot)s).")
+            % {
+                "p": rec.contrast_product,
+                "v": _num(rec.contrast_volume_ml),
+                "lot": rec.contrast_lot or "—",
+            }
+        )
+    if rec.drug:
+        lines.append(
+            _("Produit injecté : %(d)s, %(mg)s mg (lot %(lot)s).")
+            % {"d": rec.drug, "mg": _num(rec.drug_dose_mg), "lot": rec.drug_lot or "—"}
+        )
+    return "\n".join(x for x in lines if x)
+
+
+def dose_lines(report: Any) -> list[str]:
+    """The dose part of a signed report, from its structured fields (always shown)."""
+    lines = [
+        _("Produit dose-surface : %(dap)s mGy·cm²") % {"dap": _num(report.dap_mgy_cm2)},
+        _("Temps de scopie : %(s)s s") % {"s": _num(report.fluoroscopy_s)},
+    ]
+    if report.reference_air_kerma_mgy is not None:
+        lines.append(
+            _("Kerma dans l'air au point de référence : %(k)s mGy")
+            % {"k": _num(report.reference_air_kerma_mgy)}
+        )
+    return lines
+
+
 def report_draft(request: Any) -> str:
-    """The structured report's text, from the procedure record: what was done, how, and the
-    dose delivered (French law asks that the report states it)."""
+    """The free text's starting point: indication and immediate events. The technique, the
+    dose, the date and the operator are structured parts of the signed report
+    (`services_after.report_sign`), printed apart whatever this text becomes."""
     rec = request.record
     proc = request.procedure
     consultation = Consultation.objects.filter(request=request).first()
@@ -54,32 +103,8 @@ def report_draft(request: Any) -> str:
     )
     lines = [
         _("Indication : %(label)s.") % {"label": indication},
-        TECHNIQUE.get(proc.code, ""),
-        _("Voie d'abord : %(route)s. Niveau(x) : %(levels)s. Côté : %(side)s.")
-        % {"route": rec.route, "levels": rec.levels, "side": rec.get_side_display()},
-        _("Asepsie chirurgicale.") if rec.asepsis else _("Asepsie : voir événements."),
+        _("Événements immédiats : %(e)s.") % {"e": rec.immediate_events or _("aucun")},
     ]
-    if rec.contrast_product:
-        lines.append(
-            _("Contraste : %(p)s, %(v)s mL (lot %(lot)s).")
-            % {
-                "p": rec.contrast_product,
-                "v": _num(rec.contrast_volume_ml),
-                "lot": rec.contrast_lot,
-            }
-        )
-    if rec.confirmation in CONFIRMATION:
-        lines.append(CONFIRMATION[rec.confirmation])
-    if rec.drug:
-        lines.append(
-            _("Produit injecté : %(d)s, %(mg)s mg (lot %(lot)s).")
-            % {"d": rec.drug, "mg": _num(rec.drug_dose_mg), "lot": rec.drug_lot}
-        )
-    lines.append(
-        _("Dose délivrée : produit dose-surface %(dap)s mGy·cm², temps de scopie %(s)s s.")
-        % {"dap": _num(rec.dap_mgy_cm2), "s": rec.fluoroscopy_s}
-    )
-    lines.append(_("Événements immédiats : %(e)s.") % {"e": rec.immediate_events or _("aucun")})
     return "\n".join(x for x in lines if x)
 
 
