@@ -204,6 +204,11 @@ def test_whole_pathway(
         page.get_by_label("Grossesse possible ? MARTIN Claire").select_option("no")
         _click(page, "button", "Noter")
         _look(page, "12-worklist")
+        # The technologist confirms the HAS checklist for Claire (the radiologist does too).
+        page.goto(url + f"/equipe/demandes/{req.pk}/time-out/")
+        for box in page.locator("#checklist input[value=yes]").all():
+            box.check()
+        _click(page, "button", "Confirmer la check-list (manipulateur)")
 
         # 5. Time-out: fever blocks Bob (postponed); the clean case passes.
         _login(page, url, radiologist.username, password)
@@ -223,17 +228,17 @@ def test_whole_pathway(
         _click(page, "link", "Time-out")
         assert page.locator("[data-verdict=go]").count() == 1
         _look(page, "15-timeout-go")
-        _click(page, "button", "Valider la vérification et commencer")
+        for box in page.locator("#checklist input[value=yes]").all():
+            box.check()
+        _click(page, "button", "Confirmer la check-list, valider la vérification et commencer")
 
         # 6. Procedure record, then the report, signed.
         for label, value in (
             ("Voie d'abord", "postérieure"),
             ("Niveau(x)", "L4-L5"),
-            ("Produit de contraste", "Iohexol"),
             ("Volume de contraste (mL)", "1"),
             ("Lot du contraste", "C123"),
-            ("Produit injecté", "Bétaméthasone"),
-            ("Dose (mg)", "7"),
+            ("Dose (mg)", "40"),
             ("Lot du produit", "B456"),
             ("Temps de scopie (s)", "35"),
             ("Produit dose-surface (mGy·cm²)", "410"),
@@ -241,6 +246,13 @@ def test_whole_pathway(
             _field(page, label).fill(value)
         page.get_by_label("Côté").select_option("bilateral")
         page.get_by_label("Contrôle par contraste").select_option("arthrography")
+        page.get_by_label("Produit de contraste").select_option(
+            label="Omnipaque 300 (iohexol) 300 mg d'iode/mL"
+        )
+        page.get_by_label("Produit injecté").select_option(
+            label="Depo-Medrol 40 mg/mL (méthylprednisolone (acétate)) 40 mg/mL"
+        )
+        page.get_by_label("Asepsie chirurgicale respectée").check()  # never pre-ticked
         _look(page, "16-record")
         _click(page, "button", "Enregistrer le geste")
         assert page.get_by_text("Geste enregistré").is_visible()

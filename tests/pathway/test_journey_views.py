@@ -12,14 +12,17 @@ from django.urls import reverse
 from PIL import Image
 
 from geste.audit.models import AuditEvent
-from geste.pathway.models import ProcedureRequest, RequestState, TimeOut
-from geste.pathway.services_after import token_hash
+from geste.pathway.models import FormularyItem, ProcedureRequest, RequestState, TimeOut
+from geste.pathway.report_links import token_hash
 from tests.conftest import client_for
 from tests.factories import make_patient
 from tests.pathway.factories import book, lab
 
 pytestmark = pytest.mark.django_db
 NOW = datetime.fromisoformat("2026-03-10T08:00:00+01:00")
+CHECKLIST_YES = {
+    f"check_{i}": "yes" for i in ("identity", "procedure", "site", "informed", "equipment")
+}
 
 
 def _png() -> SimpleUploadedFile:
@@ -67,6 +70,10 @@ def test_full_pathway(alice, alice_client, bob_client, receptionist, radiologist
     assert req.state == RequestState.VALIDATED
     kinds = sorted(p.kind for p in req.prescriptions.all())
     assert kinds == ["blood_test", "products"]
+    for p in req.prescriptions.all():
+        r = dr.post(reverse("staff:prescription", args=[req.pk, p.pk]), {"sign": "1"})
+        assert r.status_code == 302, r.content
+    assert all(p.signed_at for p in req.prescriptions.all())
     p = req.prescriptions.first()
     pdf = alice_client.get(reverse("portal:my_pdf_item", args=[req.pk, "ordonnance", p.pk]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
@@ -104,7 +111,8 @@ def test_full_pathway(alice, alice_client, bob_client, receptionist, radiologist
     t_url = reverse("staff:timeout", kwargs={"pk": req.pk})
     page = dr.get(t_url)
     assert b'data-verdict="no_go"' in page.content
-    dr.post(t_url, {})
+    assert tc.post(t_url, CHECKLIST_YES).status_code == 302  # the technologist confirms
+    dr.post(t_url, CHECKLIST_YES)
     req.refresh_from_db()
     assert req.state == RequestState.CHECKED_IN
     assert TimeOut.objects.get(request=req).outcome == "blocked"
@@ -122,7 +130,7 @@ def test_full_pathway(alice, alice_client, bob_client, receptionist, radiologist
         },
     )
     assert b'data-verdict="go"' in dr.get(t_url).content
-    dr.post(t_url, {})
+    dr.post(t_url, CHECKLIST_YES)
     req.refresh_from_db()
     assert req.state == RequestState.READY
 
@@ -132,12 +140,12 @@ def test_full_pathway(alice, alice_client, bob_client, receptionist, radiologist
         "levels": "L4-L5",
         "side": "median",
         "asepsis": "on",
-        "contrast_product": "Iohexol",
+        "contrast_item": FormularyItem.objects.get(product="Omnipaque 300").pk,
         "contrast_volume_ml": "2",
         "contrast_lot": "A1",
         "confirmation": "epidurography",
-        "drug": "Cortivazol",
-        "drug_dose_mg": "3.75",
+        "drug_item": FormularyItem.objects.get(inn="dexaméthasone").pk,
+        "drug_dose_mg": "7.5",
         "drug_lot": "B2",
         "fluoroscopy_s": "35",
         "dap_mgy_cm2": "-4",
@@ -147,8 +155,12 @@ def test_full_pathway(alice, alice_client, bob_client, receptionist, radiologist
     rec["dap_mgy_cm2"] = "412.5"
     r = dr.post(reverse("staff:record", kwargs={"pk": req.pk}), rec)
     assert r.status_code == 302
-    draft = dr.get(reverse("staff:report", kwargs={"pk": req.pk})).context["form"]["text"].value()
-    assert "412,5 mGy·cm²" in draft and "35 s" in draft
+    page = dr.get(reverse("staff:report", kwargs={"pk": req.pk}))
+    draft = page.context["form"]["text"].value()
+    assert "Radiculalgie L5" in draft
+    shown = page.content.decode()  # technique and dose: structured parts, shown apart
+    assert "par épidurographie" in shown and "Dexaméthasone 4 mg/mL, 7,5 mg" in shown
+    assert "412.5 mGy·cm²" in shown or "412,5 mGy·cm²" in shown
     dr.post(
         reverse("staff:report", kwargs={"pk": req.pk}),
         {"text": draft, "conclusion": "Geste sans incident."},
@@ -225,5 +237,18 @@ def test_young_patient_without_questionnaire_cannot_pass(radiologist):
     dr = client_for(radiologist)
     page = dr.get(reverse("staff:timeout", kwargs={"pk": req.pk})).content.decode()
     assert "Questionnaire absent" in page
-    dr.post(reverse("staff:timeout", kwargs={"pk": req.pk}), {"clear_pregnancy_unknown": "ok"})
+    from geste.pathway.services import request_transition
+
+    req.state = RequestState.PROCEDURE_BOOKED
+    req.save()
+    request_transition(request=req, to_state=RequestState.CHECKED_IN, actor=radiologist)
+    from geste.clinic.models import Role
+    from tests.factories import make_user
+
+    tech = make_user("tech_jeune", Role.TECHNOLOGIST)
+    client_for(tech).post(reverse("staff:timeout", kwargs={"pk": req.pk}), CHECKLIST_YES)
+    dr.post(
+        reverse("staff:timeout", kwargs={"pk": req.pk}),
+        {**CHECKLIST_YES, "clear_pregnancy_unknown": "ok"},
+    )
     assert TimeOut.objects.get(request=req).outcome == "blocked"

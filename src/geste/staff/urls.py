@@ -44,6 +44,7 @@ urlpatterns = [
     path(R + "time-out/", procedure.timeout, name="timeout"),
     path(R + "geste/", procedure.record, name="record"),
     path(R + "compte-rendu/", procedure.report, name="report"),
+    path(R + "ordonnances/<int:item>/", procedure.prescription, name="prescription"),
     path(R + "arrivee/", day.check_in, name="check_in"),
     path(R + "grossesse/", day.pregnancy_check, name="pregnancy_check"),
     path(R + "programmer/", booking.procedure_book, name="procedure_book"),
