@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.utils import timezone
+
 from geste import PARIS
 from geste.clinic.models import Modality, Procedure, Room, Site, User
 from geste.pathway.models import ProcedureRequest, RequestState
-from geste.patients.models import Patient
+from geste.patients.models import Declaration, Patient
 from geste.scheduling.models import (
     Appointment,
     AppointmentKind,
@@ -43,21 +45,53 @@ def centre(radiologist: User) -> dict[str, Room]:
     return rooms
 
 
+# The triage inputs a clinician answered "no" (the default of these builders; pass
+# known=False to leave them unknown, as a new request is).
+ANSWERED_NO: dict[str, Any] = {
+    "severe_pain": False,
+    "level3_analgesics": "not_tried",
+    "neutropenia": False,
+    "respiratory_signs": False,
+    "acute_arthritis": False,
+    "crystal_arthritis": False,
+    "threatening_lesion": False,
+    "local_tumor_control_needed": False,
+    "bedrest_decline_risk": False,
+    "urgent_diagnosis_needed": False,
+    "intrathecal_chemotherapy": False,
+}
+
+
 def request(
     code: str,
     *,
     patient: Patient | None = None,
     state: str = RequestState.VALIDATED,
+    known: bool = True,
     **extra: Any,
 ) -> ProcedureRequest:
     patient = patient or make_patient("Jeanne", f"Test{ProcedureRequest.objects.count()}")
+    if known:
+        extra = {**ANSWERED_NO, **extra}
     if state in (RequestState.VALIDATED, RequestState.PROCEDURE_BOOKED):
         extra.setdefault("validated_at", NOW - timedelta(days=3))
     extra.setdefault("referring_physician", "Dr Martin")
     extra.setdefault("referring_email", "martin@example.org")
-    return ProcedureRequest.objects.create(
+    req = ProcedureRequest.objects.create(
         patient=patient, procedure=Procedure.objects.get(code=code), state=state, **extra
     )
+    if known:
+        # Fever comes from the patient's questionnaire: a fresh one, answered "no".
+        Declaration.objects.create(
+            patient=patient,
+            request=req,
+            answered_at=timezone.now(),
+            takes_anticoagulant=False,
+            fever=False,
+            current_infection=False,
+            skin_lesion_at_site=False,
+        )
+    return req
 
 
 def book_procedure(

@@ -151,7 +151,7 @@ def test_answer_confirmed_with_reason_maintains(
     req, discussion = _discussed(radiologist, django_capture_on_commit_callbacks)
     discussion_answer(
         discussion=discussion,
-        answer=Answer(clinicians_confirmed=True, threatening_lesion=True),
+        answer=Answer(clinicians_confirmed=True, inputs={"threatening_lesion": True}),
         actor=None,
         via="link",
     )

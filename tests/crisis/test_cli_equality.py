@@ -38,12 +38,15 @@ def test_whatif_equals_cli(tmp_path, capsys, radiologist):
     patients = [make_patient("P", f"Cli{i}") for i in range(10)]
     with time_machine.travel(f.NOW, tick=False):
         for i in range(300):
-            extra = {flag: rng.random() < 0.25 for flag in FLAGS}
+            # Revision 2: an input may be unknown (None), listed in missing_inputs.
+            extra = {flag: rng.choice([True, False, False, None]) for flag in FLAGS}
             ProcedureRequest.objects.create(
                 patient=patients[i % 10],
                 procedure=rng.choice(procedures),
                 state=rng.choice(sorted(PENDING_STATES)),
-                level3_analgesics=rng.choice(["not_tried", "effective", "failed", "not_tolerated"]),
+                level3_analgesics=rng.choice(
+                    ["not_tried", "effective", "failed", "not_tolerated", None]
+                ),
                 clinicians_confirmed=rng.choice([None, True, False]),
                 lesion_count=rng.choice([1, 1, 2, 4]),
                 **extra,
@@ -59,8 +62,6 @@ def test_whatif_equals_cli(tmp_path, capsys, radiologist):
     out = capsys.readouterr().out
     assert status == 0
     expected = {row["id"]: row for row in map(json.loads, out.splitlines())}
-    for row in expected.values():  # revision 2 output; the what-if does not store it (yet)
-        row.pop("missing_inputs")
     shown = {
         str(d.request_id): {
             "id": str(d.request_id),
@@ -68,6 +69,7 @@ def test_whatif_equals_cli(tmp_path, capsys, radiologist):
             "rules": d.rules,
             "review_on": d.review_on.isoformat() if d.review_on else None,
             "group_lesions": d.group_lesions,
+            "missing_inputs": d.missing_inputs,
         }
         for d in run.decisions.all()
     }

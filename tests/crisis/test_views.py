@@ -11,7 +11,7 @@ from django.core import mail
 from django.urls import reverse
 
 from geste.audit.models import AuditEvent
-from geste.crisis.models import Discussion, PolicyRun, RunStatus
+from geste.crisis.models import CrisisJob, Discussion, PolicyRun, RunStatus
 from geste.crisis.services import crisis_start
 from geste.pathway.models import RequestState
 from tests.conftest import client_for
@@ -97,8 +97,18 @@ def test_apply_bulk_and_override_from_the_page(
     client.post(url, {f"d{decision_b.pk}-final": "maintain", f"d{decision_b.pk}-reason": "Urgence"})
     decision_b.refresh_from_db()
     assert decision_b.final == "maintain" and decision_b.override_reason == "Urgence"
+    # First a page stating the counts; nothing applied yet.
+    asked = client.post(reverse("crisis:confirm_bulk", args=[run.pk]), {"proposed": "defer"})
+    assert "1 demande recevra cette décision" in asked.content.decode()
+    a.refresh_from_db()
+    assert a.state == RequestState.VALIDATED
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("crisis:confirm_bulk", args=[run.pk]), {"proposed": "defer"})
+        done = client.post(
+            reverse("crisis:confirm_bulk", args=[run.pk]), {"proposed": "defer", "confirmed": "1"}
+        )
+    job = CrisisJob.objects.get()
+    assert done["Location"] == reverse("crisis:job", args=[job.pk])
+    assert job.status == RunStatus.DONE and job.result["done"]["applied"] == 1
     a.refresh_from_db()
     b.refresh_from_db()
     assert a.state == RequestState.DEFERRED and b.state == RequestState.VALIDATED
@@ -111,7 +121,9 @@ def _open_discussion(radiologist, django_capture_on_commit_callbacks):  # type: 
     run = _whatif(client, django_capture_on_commit_callbacks)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("crisis:confirm_bulk", args=[run.pk]), {"proposed": "discuss"})
+        client.post(
+            reverse("crisis:confirm_bulk", args=[run.pk]), {"proposed": "discuss", "confirmed": "1"}
+        )
     (message,) = mail.outbox
     token = message.body.split("/crise/avis/")[1].split("/")[0]
     return req, token
@@ -123,11 +135,14 @@ def test_answer_through_the_link(frozen, radiologist, client, django_capture_on_
     page = client.get(url)
     assert page.status_code == 200 and str(req.patient) in page.content.decode()
     assert client.get(reverse("portal:crisis_answer", args=["x" + token])).status_code == 404
-    response = client.post(url, {"clinicians_confirmed": "yes", "local_tumor_control_needed": "on"})
+    response = client.post(
+        url, {"clinicians_confirmed": "yes", "local_tumor_control_needed": "yes"}
+    )
     assert "Merci" in response.content.decode()
     req.refresh_from_db()
     assert req.state == RequestState.VALIDATED and req.local_tumor_control_needed
-    assert client.get(url).status_code == 404  # used once
+    used = client.get(url)  # used once: a page says so
+    assert used.status_code == 410 and "déjà été donnée" in used.content.decode()
     answered = Discussion.objects.get()
     assert answered.answered_via == "link" and answered.result_decision == "maintain"
 
@@ -135,7 +150,8 @@ def test_answer_through_the_link(frozen, radiologist, client, django_capture_on_
 def test_link_expires(frozen, radiologist, client, django_capture_on_commit_callbacks):
     _req, token = _open_discussion(radiologist, django_capture_on_commit_callbacks)
     frozen.shift(timedelta(days=15))
-    assert client.get(reverse("portal:crisis_answer", args=[token])).status_code == 404
+    expired = client.get(reverse("portal:crisis_answer", args=[token]))
+    assert expired.status_code == 410 and "a expiré" in expired.content.decode()
 
 
 def test_staff_enter_the_answer(frozen, radiologist, django_capture_on_commit_callbacks):
@@ -161,10 +177,18 @@ def test_plan_pages_and_dashboard(
     client = client_for(radiologist)
     run = _whatif(client, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("crisis:confirm_bulk", args=[run.pk]), {"proposed": "defer"})
-    client.post(reverse("crisis:end"))
-    response = client.post(reverse("crisis:plan_create"))
-    plan_url = response["Location"]
+        client.post(
+            reverse("crisis:confirm_bulk", args=[run.pk]), {"proposed": "defer", "confirmed": "1"}
+        )
+    assert "Confirmer la fin de la crise" in client.get(reverse("crisis:end")).content.decode()
+    client.post(reverse("crisis:end"), {"confirmed": "1"})
+    asked = client.post(reverse("crisis:plan_create"))
+    assert "seront replanifiées" in asked.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("crisis:plan_create"), {"confirmed": "1"})
+    job = CrisisJob.objects.get(kind="plan_create")
+    assert job.status == RunStatus.DONE
+    plan_url = reverse("crisis:plan", args=[job.plan_id])
     page = client.get(plan_url)
     assert page.status_code == 200
     assert "Accepter le plan" in page.content.decode()
@@ -174,7 +198,8 @@ def test_plan_pages_and_dashboard(
     assert text.count("<svg") == 3
     assert "<polyline" in text and "Plan optimisé" in text
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(plan_url + "accepter/")
+        client.post(plan_url + "accepter/", {"confirmed": "1"})
+    assert CrisisJob.objects.get(kind="plan_accept").status == RunStatus.DONE
     assert "RDV" in client.get(plan_url).content.decode()
 
 

@@ -58,6 +58,8 @@ def rad_days(*days: date, minutes: int = 480, rad_id: int = 10, **kw):
 
 
 def solve(items, rooms, rads, **kw) -> RecoveryPlan:
+    # The hand-solved instances check the waiting model itself; fairness is tested below.
+    kw.setdefault("fair", False)
     kw.setdefault("relative_gap", 0.0)
     kw.setdefault("time_limit_s", 20.0)
     return solve_recovery(items, rooms, rads, **kw)
@@ -351,8 +353,10 @@ def _generated(n: int, n_days: int, seed: int):
 
 def test_same_input_same_plan_and_better_than_fcfs():
     items, rooms, rads = _generated(300, 10, seed=7)
-    first = solve_recovery(items, rooms, rads, time_limit_s=30)
-    second = solve_recovery(list(reversed(items)), rooms, list(reversed(rads)), time_limit_s=30)
+    first = solve_recovery(items, rooms, rads, time_limit_s=30, fair=False)
+    second = solve_recovery(
+        list(reversed(items)), rooms, list(reversed(rads)), time_limit_s=30, fair=False
+    )
     assert first.assignments == second.assignments
     assert (first.objective, first.best_bound, first.status) == (
         second.objective,
@@ -364,3 +368,33 @@ def test_same_input_same_plan_and_better_than_fcfs():
     assert first.gap_pct <= 1.0
     fcfs = greedy_fcfs(items, rooms, rads)
     assert first.objective < fcfs.objective
+
+
+def test_fairness_no_class_waits_longer_than_under_fcfs():
+    """Issue 11, point 8: without the bound CP-SAT makes the least urgent wait longer than
+    first-come-first-served would; with it, no class's longest wait exceeds FCFS's."""
+    a = item(1, weight=1, requested=date(2026, 5, 1))
+    b = item(2, weight=5, requested=date(2026, 5, 20))
+    rooms, rads = room_days(MON, TUE), rad_days(MON, TUE)
+    unfair = solve([a, b], rooms, rads)
+    assert unfair.assignments[1].day == TUE  # 32 days for the low priority, FCFS gives 31
+    fair = solve([a, b], rooms, rads, fair=True)
+    assert fair.assignments == greedy_fcfs([a, b], rooms, rads).assignments
+
+
+def test_fairness_bound_on_a_generated_instance():
+    items, rooms, rads = _generated(300, 10, seed=7)
+    fcfs = greedy_fcfs(items, rooms, rads)
+    unfair = solve_recovery(items, rooms, rads, time_limit_s=10, fair=False)
+    fair = solve_recovery(items, rooms, rads, time_limit_s=10, fair=True)
+    assert_valid(fair, items, rooms, rads)
+    theirs = {p.priority_weight: p.max_wait_days for p in plan_summary(fcfs, items).by_priority}
+    worse = [
+        p.priority_weight
+        for p in plan_summary(unfair, items).by_priority
+        if (p.max_wait_days or 0) > (theirs[p.priority_weight] or 0)
+    ]
+    assert worse  # the instance is one where the bound matters
+    for p in plan_summary(fair, items).by_priority:
+        assert p.max_wait_days is not None and p.max_wait_days <= theirs[p.priority_weight]
+    assert fair.objective <= fcfs.objective

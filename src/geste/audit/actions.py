@@ -129,6 +129,11 @@ class AuditAction(models.TextChoices):
     CRISIS_PLAN_ACCEPTED = "crisis.plan_accepted", _("Plan de reprise accepté")
     CRISIS_PLAN_ITEM_MOVED = "crisis.plan_item_moved", _("Ligne du plan de reprise déplacée")
     CRISIS_PLAN_ITEM_REMOVED = "crisis.plan_item_removed", _("Ligne du plan de reprise retirée")
+    CRISIS_INPUTS_SET = "crisis.inputs_set", _("Données de tri saisies (crise)")
+    CRISIS_DISCUSSION_CLOSED = "crisis.discussion_closed", _("Discussion close (fin de crise)")
+    CRISIS_LATE_ANSWER = "crisis.late_answer", _("Réponse après la fin de crise (information)")
+    CRISIS_JOB_STARTED = "crisis.job_started", _("Traitement de crise lancé")
+    CRISIS_JOB_DONE = "crisis.job_done", _("Traitement de crise terminé")
     # machine interfaces
     DICOM_MPPS_IN_PROGRESS = "dicom.mpps_in_progress", _("Examen commencé (modalité)")
     DICOM_MPPS_COMPLETED = "dicom.mpps_completed", _("Examen terminé (modalité)")

@@ -1,13 +1,19 @@
 """Discussions with the referring clinicians (crisis-triage.md: "discuss", case by case).
 
-The answer (indication confirmed or not, and which reasons) is written to the request's fields
-and the case is re-triaged under the policy that asked the question; the new decision is
-carried out at once (the clinicians' answer is the human in the loop).
+The form asks the questions of the request's rule (revision 2): the inputs the policy reads
+for its procedure, then "must it be done now?" (`clinicians_confirmed`). The answer is written
+to the request and the case is re-triaged at once under the policy that asked; the new
+decision is carried out (the clinicians' answer is the human in the loop) and the request
+leaves `in_discussion`. An answer that still leaves the case to discuss (a tumour confirmed
+without a reason) is refused with a message saying what is missing.
+
+After the end of the crisis (or once the discussion is closed) an answer is recorded as
+information only: nothing is re-sorted.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -17,7 +23,9 @@ from django.utils.translation import gettext as _
 from geste.audit.services import log_action
 from geste.crisis.effects import apply_decision
 from geste.crisis.errors import CrisisError
-from geste.crisis.models import Discussion
+from geste.crisis.inputs import REQUEST_INPUTS
+from geste.crisis.models import Decision, Discussion
+from geste.crisis.selectors import active_crisis
 from geste.pathway.adapters import case_from_request
 from geste.pathway.models import ProcedureRequest, RequestState
 from geste.rules.policy import load_policy
@@ -27,50 +35,70 @@ from geste.rules.triage import triage
 @dataclass(frozen=True)
 class Answer:
     clinicians_confirmed: bool
-    threatening_lesion: bool = False
-    severe_pain: bool = False
-    local_tumor_control_needed: bool = False
+    # The inputs the answer gives (request field -> value; None = still unknown).
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+
+def _record(locked: Discussion, answer: Answer, actor: Any, via: str) -> None:
+    locked.answered_at = timezone.now()
+    locked.answered_by = actor if getattr(actor, "is_authenticated", False) else None
+    locked.answered_via = via
+    locked.clinicians_confirmed = answer.clinicians_confirmed
+    locked.answers = {k: v for k, v in answer.inputs.items() if v is not None}
+    for name in ("threatening_lesion", "severe_pain", "local_tumor_control_needed"):
+        setattr(locked, name, bool(answer.inputs.get(name)))
 
 
 def discussion_answer(
     *, discussion: Discussion, answer: Answer, actor: Any, via: str
 ) -> Discussion:
-    """Record the clinicians' answer, update the request and re-triage it.
+    """Record the clinicians' answer, update the request and re-triage it at once.
 
-    `via` is "link" (the referring clinician, no account) or "staff" (entered for them).
-    """
+    `via` is "link" (the referring clinician, no account) or "staff" (telephone)."""
+    if set(answer.inputs) - set(REQUEST_INPUTS):
+        raise CrisisError(_("Réponse invalide."))
     with transaction.atomic():
         locked = Discussion.objects.select_for_update().get(pk=discussion.pk)
         if locked.answered_at is not None:
             raise CrisisError(_("Cette discussion a déjà reçu une réponse."))
         request = ProcedureRequest.objects.select_for_update().get(pk=locked.request_id)
+        crisis = active_crisis()
+        if locked.closed_at is not None or crisis is None:
+            # The crisis is over: the answer is kept for the record, nothing re-sorted.
+            _record(locked, answer, actor, via)
+            locked.information_only = True
+            locked.save()
+            log_action(
+                actor=actor,
+                action="crisis.late_answer",
+                obj=locked,
+                patient=request.patient,
+                details={"via": via, "confirmed": answer.clinicians_confirmed},
+            )
+            discussion.refresh_from_db()
+            return discussion
         request.clinicians_confirmed = answer.clinicians_confirmed
-        request.threatening_lesion = answer.threatening_lesion
-        request.severe_pain = answer.severe_pain
-        request.local_tumor_control_needed = answer.local_tumor_control_needed
-        request.save(
-            update_fields=[
-                "clinicians_confirmed",
-                "threatening_lesion",
-                "severe_pain",
-                "local_tumor_control_needed",
-            ]
-        )
+        changed = ["clinicians_confirmed"]
+        for name, value in answer.inputs.items():
+            setattr(request, name, value)
+            changed.append(name)
+        request.save(update_fields=changed)
         policy = load_policy(locked.policy_id)
         result = triage(case_from_request(request), policy, timezone.localdate())
+        if result.decision == Decision.DISCUSS:
+            raise CrisisError(
+                _(
+                    "Cette réponse ne permet pas de décider : si le geste doit être fait "
+                    "maintenant, indiquez pourquoi (au moins un motif)."
+                )
+            )
         details = {
             "policy": policy.id,
             "version": policy.version,
             "rules": list(result.rules),
             "discussion": locked.pk,
         }
-        locked.answered_at = timezone.now()
-        locked.answered_by = actor if getattr(actor, "is_authenticated", False) else None
-        locked.answered_via = via
-        locked.clinicians_confirmed = answer.clinicians_confirmed
-        locked.threatening_lesion = answer.threatening_lesion
-        locked.severe_pain = answer.severe_pain
-        locked.local_tumor_control_needed = answer.local_tumor_control_needed
+        _record(locked, answer, actor, via)
         locked.result_decision = result.decision
         locked.result_rules = list(result.rules)
         locked.save()
@@ -82,11 +110,12 @@ def discussion_answer(
             details={
                 "via": via,
                 "confirmed": answer.clinicians_confirmed,
+                "inputs": locked.answers,
                 "decision": result.decision,
                 **details,
             },
         )
-        if request.state == RequestState.IN_DISCUSSION and result.decision != "discuss":
+        if request.state == RequestState.IN_DISCUSSION:
             apply_decision(
                 request=request,
                 decision=result.decision,
@@ -96,3 +125,24 @@ def discussion_answer(
             )
     discussion.refresh_from_db()
     return discussion
+
+
+def discussions_close(*, actor: Any) -> int:
+    """End of the crisis: every open discussion closes and its link stops working (inside
+    the caller's transaction). The requests stay in discussion and enter the recovery plan."""
+    now = timezone.now()
+    closed = 0
+    for locked in Discussion.objects.select_for_update().filter(
+        answered_at__isnull=True, closed_at__isnull=True
+    ):
+        locked.closed_at = now
+        locked.expires_at = min(locked.expires_at, now)
+        locked.save(update_fields=["closed_at", "expires_at"])
+        log_action(
+            actor=actor,
+            action="crisis.discussion_closed",
+            obj=locked,
+            details={"request": locked.request_id},
+        )
+        closed += 1
+    return closed

@@ -73,15 +73,20 @@ def apply_decision(
     actor: Any,
     details: dict[str, Any],
     run_decision: Any = None,
+    told: set[int] | None = None,
 ) -> str:
     """Carry out one decision; returns the outcome (applied, or skipped when the request has
-    moved on since the run saw it)."""
+    moved on since the run saw it).
+
+    The patient is told of every change to their appointments, whatever caused it (a run, a
+    discussion's answer): one minimal message after commit, or, when the caller gathers them
+    (`told`, bulk work), one per patient for the whole action."""
     request.refresh_from_db()
     state = request.state
     if state not in PENDING_STATES and state not in CRISIS_STATES:
         return Outcome.SKIPPED
     if decision in DEFERRING:
-        release_appointments(request, actor)
+        released = release_appointments(request, actor)
         request.refresh_from_db()
         request_transition(
             request=request,
@@ -91,9 +96,8 @@ def apply_decision(
             details={**details, "review_on": review_on.isoformat() if review_on else None},
             extra_fields={"review_on": review_on},
         )
-        if state not in CRISIS_STATES:
-            patient_id = request.patient_id
-            transaction.on_commit(lambda: _notify_patient(patient_id))
+        if released or state not in CRISIS_STATES:
+            tell_patient(request.patient_id, told)
     elif decision == Decision.DISCUSS:
         if state != RequestState.IN_DISCUSSION:
             request_transition(
@@ -115,8 +119,12 @@ def apply_decision(
     return Outcome.APPLIED
 
 
-def _notify_patient(patient_id: int) -> None:
-    notify_patient_change(patient_id)
+def tell_patient(patient_id: int, told: set[int] | None = None) -> None:
+    """Tell a patient their appointment changed: gathered by the caller, or after commit."""
+    if told is not None:
+        told.add(patient_id)
+        return
+    transaction.on_commit(lambda: notify_patient_change(patient_id))
 
 
 def discussion_open(

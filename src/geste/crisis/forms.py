@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from geste.crisis.discussions import Answer
+from geste.crisis.inputs import TriageInputsForm, inputs_for
 from geste.crisis.models import Decision
 from geste.rules.policy import available_policies, load_policy
 
@@ -49,25 +51,25 @@ class DecisionForm(forms.Form):
         return data
 
 
-class AnswerForm(forms.Form):
-    """The referring clinicians' answer (crisis-triage.md rule 6)."""
+class AnswerForm(TriageInputsForm):
+    """The referring clinicians' answer: "must it be done now?" and the questions of the
+    request's rule (the inputs the policy reads for its procedure, three-state)."""
 
-    clinicians_confirmed = forms.TypedChoiceField(
-        label=_("Les cliniciens référents confirment-ils l'indication pendant la crise ?"),
-        choices=[
-            ("yes", _("Oui, le geste doit être fait maintenant")),
-            ("no", _("Non, il peut attendre")),
-        ],
-        coerce=lambda v: v == "yes",
-        widget=forms.RadioSelect,
-    )
-    threatening_lesion = forms.BooleanField(
-        label=_("Lésion menaçante (risque neurologique ou fracturaire)"), required=False
-    )
-    severe_pain = forms.BooleanField(label=_("Douleur invalidante, très intense"), required=False)
-    local_tumor_control_needed = forms.BooleanField(
-        label=_("Contrôle tumoral local nécessaire"), required=False
-    )
+    def __init__(self, *args: Any, names: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, names=names, **kwargs)
+        confirmed = forms.TypedChoiceField(
+            label=_("Les cliniciens référents confirment-ils l'indication pendant la crise ?"),
+            choices=[
+                ("yes", _("Oui, le geste doit être fait maintenant")),
+                ("no", _("Non, il peut attendre")),
+            ],
+            coerce=lambda v: v == "yes",
+            widget=forms.RadioSelect,
+        )
+        self.fields = {"clinicians_confirmed": confirmed, **self.fields}  # type: ignore[assignment]
+
+    def values(self) -> dict[str, Any]:
+        return {k: v for k, v in super().values().items() if k != "clinicians_confirmed"}
 
 
 class MoveItemForm(forms.Form):
@@ -85,3 +87,19 @@ class MoveItemForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["room"].choices = rooms  # type: ignore[attr-defined]
         self.fields["radiologist"].choices = radiologists  # type: ignore[attr-defined]
+
+
+def answer_form(discussion: Any, data: Any = None) -> AnswerForm:
+    """The answer form of one discussion: the questions of its request's rule, with the
+    request's current values."""
+    req = discussion.request
+    names = inputs_for(load_policy(discussion.policy_id), req.procedure.code)
+    return AnswerForm(data, names=names, initial=TriageInputsForm.initial_of(req, names))
+
+
+def answer_of(form: AnswerForm) -> Answer:
+    # "Inconnu" in an answer leaves what the request knows (an answer adds facts).
+    given = {k: v for k, v in form.values().items() if v is not None}
+    return Answer(
+        clinicians_confirmed=bool(form.cleaned_data["clinicians_confirmed"]), inputs=given
+    )

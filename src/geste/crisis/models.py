@@ -138,6 +138,9 @@ class RunDecision(models.Model):
     review_on = models.DateField(_("date de réexamen"), null=True, blank=True)
     group_lesions = models.BooleanField(default=False)
     freed_minutes = models.PositiveIntegerField(default=0)
+    # Unknown inputs that could change the decision (rules revision 2): "to complete", never
+    # applied in bulk, applied one by one by a clinician with a reason.
+    missing_inputs = models.JSONField(_("données manquantes"), default=list, blank=True)
     final = models.CharField(_("retenue"), max_length=16, choices=Decision.choices, blank=True)
     override_reason = models.TextField(_("motif du changement"), blank=True)
     confirmed_by = models.ForeignKey(
@@ -158,6 +161,10 @@ class RunDecision(models.Model):
     @property
     def overridden(self) -> bool:
         return bool(self.final) and self.final != self.proposed
+
+    @property
+    def to_complete(self) -> bool:
+        return bool(self.missing_inputs)
 
 
 class Discussion(models.Model):
@@ -193,6 +200,12 @@ class Discussion(models.Model):
     local_tumor_control_needed = models.BooleanField(default=False)
     result_decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
     result_rules = models.JSONField(default=list, blank=True)
+    # The inputs the answer gave (request field -> value), shown on the request page.
+    answers = models.JSONField(default=dict, blank=True)
+    # Closed at the end of the crisis: the link no longer works; a later answer is kept as
+    # information only (nothing re-sorted).
+    closed_at = models.DateTimeField(_("close le"), null=True, blank=True)
+    information_only = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("discussion avec les cliniciens")
@@ -204,7 +217,12 @@ class Discussion(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.answered_at is None
+        return self.answered_at is None and self.closed_at is None
+
+    @property
+    def by_telephone(self) -> bool:
+        """No referrer address: a staff task (telephone), answered by staff."""
+        return not self.addressed_email
 
 
 class PlanStatus(models.TextChoices):
@@ -291,3 +309,51 @@ class RecoveryItem(models.Model):
 
     def __str__(self) -> str:
         return f"item {self.pk} {self.day}"
+
+
+class JobKind(models.TextChoices):
+    APPLY = "apply", _("Application en bloc")
+    PLAN_CREATE = "plan_create", _("Préparation du plan de reprise")
+    PLAN_ACCEPT = "plan_accept", _("Acceptation du plan de reprise")
+
+
+class CrisisJob(models.Model):
+    """Bulk work run in the background (django-tasks) with its progress.
+
+    Idempotent and resumable: each unit of work is committed on its own and marks what it
+    did (the decision's outcome, the item's appointment), so a job started again after a
+    worker died skips what is done. A job whose heartbeat is older than `STALE` is taken to
+    be dead and may be resumed (never left "running")."""
+
+    kind = models.CharField(max_length=12, choices=JobKind.choices)
+    status = models.CharField(max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    run = models.ForeignKey(
+        PolicyRun, on_delete=models.CASCADE, null=True, blank=True, related_name="jobs"
+    )
+    proposed = models.CharField(max_length=16, blank=True)
+    plan = models.ForeignKey(
+        RecoveryPlan, on_delete=models.CASCADE, null=True, blank=True, related_name="jobs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"job {self.pk} {self.kind} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == RunStatus.DONE:
+            return 100
+        return int(100 * self.processed / self.total) if self.total else 0

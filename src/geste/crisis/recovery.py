@@ -34,9 +34,9 @@ from geste.crisis.models import (
     RecoveryPlan,
     RunDecision,
 )
-from geste.crisis.selectors import deferred_requests
+from geste.crisis.progress import beat
 from geste.pathway.adapters import cases_from_requests
-from geste.pathway.models import Level3Analgesics, ProcedureRequest
+from geste.pathway.models import Level3Analgesics, ProcedureRequest, RequestState
 from geste.pathway.prerequisites import prerequisites
 from geste.pathway.sessions import grouped_factor
 from geste.planning.backlog import BacklogItem, RadiologistDay, RoomDay
@@ -56,6 +56,8 @@ DEFAULT_DAY_MINUTES = 600  # 08:00-18:00, when no opening hours or roster are se
 HORIZON_WEEKS = 12
 TIME_LIMIT_S = 20.0
 L3_FAILED = {Level3Analgesics.FAILED, Level3Analgesics.NOT_TOLERATED}
+# What the recovery plan takes at the end of a crisis: deferred and still-discussed requests.
+RECOVERY_STATES = (RequestState.DEFERRED, RequestState.IN_DISCUSSION)
 
 
 def priority_weight(req: ProcedureRequest, decision: str) -> int:
@@ -184,7 +186,9 @@ def backlog_items(
             )
         else:
             duration = capacity.CONSULTATION_MINUTES
-        earliest = max(first_day, req.review_on or first_day)
+        # The crisis is over: its review dates no longer hold anyone back (issue 11, point 8:
+        # the plan starts at the first free capacity after the end of the crisis).
+        earliest = first_day
         if kind == AppointmentKind.PROCEDURE:
             # The booking's own prerequisites: blood-test lead time, drug holds (safety check).
             pre = prerequisites(
@@ -224,18 +228,30 @@ def plan_create(
     actor: Any,
     weeks: int = HORIZON_WEEKS,
     time_limit_s: float = TIME_LIMIT_S,
+    job_id: int | None = None,
 ) -> RecoveryPlan:
-    """Propose a recovery plan for the deferred backlog (CP-SAT), with the FCFS plan alongside."""
+    """Propose a recovery plan for the deferred backlog (CP-SAT), with the FCFS plan alongside.
+
+    Starts at the first free capacity after the end of the crisis (the next working day after
+    the later of today and the end); the deferred and in-discussion requests are planned."""
     if crisis.active:
         raise CrisisError(_("Terminez d'abord la crise pour préparer le plan de reprise."))
-    first = next_workday(timezone.localdate())
+    ended = timezone.localtime(crisis.ended_at).date() if crisis.ended_at else None
+    first = next_workday(max(timezone.localdate(), ended or timezone.localdate()))
     last = first + timedelta(days=7 * weeks - 1)
-    requests = list(deferred_requests().select_related("procedure", "patient"))
+    requests = list(
+        ProcedureRequest.objects.filter(state__in=RECOVERY_STATES).select_related(
+            "procedure", "patient"
+        )
+    )
+    beat(job_id, 0, total=3)
     pairs = backlog_items(requests, first_day=first, policy_id=crisis.policy_id)
     items = [item for item, _kind in pairs]
     rooms, rads = capacity_for(first, last)
+    beat(job_id, 1)
     best = solve_recovery(items, rooms, rads, time_limit_s=time_limit_s)
     fcfs = greedy_fcfs(items, rooms, rads)
+    beat(job_id, 2)
     ours, theirs = plan_summary(best, items), plan_summary(fcfs, items)
     with transaction.atomic():
         plan = RecoveryPlan.objects.create(

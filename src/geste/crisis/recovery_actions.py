@@ -21,8 +21,8 @@ from geste.audit.services import log_action
 from geste.clinic.models import Room, User
 from geste.crisis.effects import resume
 from geste.crisis.errors import CrisisError
-from geste.crisis.models import PlanStatus, RecoveryItem, RecoveryPlan
-from geste.crisis.notify import notify_patient_change
+from geste.crisis.models import CrisisJob, PlanStatus, RecoveryItem, RecoveryPlan
+from geste.crisis.progress import BATCH, beat, tell
 from geste.crisis.recovery import capacity_for, plan_refresh
 from geste.pathway.booking import appointment_book, earliest_slots
 from geste.pathway.models import RequestState
@@ -32,7 +32,7 @@ from geste.scheduling.errors import BookingError
 @dataclass
 class AcceptResult:
     booked: int
-    failed: list[tuple[int, str]]  # (item id, reason)
+    failed: list[tuple[int, str]]  # (item id, "patient : reason")
 
 
 def _slot(item: RecoveryItem) -> tuple[datetime, Room, User] | None:
@@ -59,10 +59,10 @@ def _slot(item: RecoveryItem) -> tuple[datetime, Room, User] | None:
     return None
 
 
-def _book(item: RecoveryItem, actor: Any) -> None:
+def _book(item: RecoveryItem, actor: Any, told: set[int]) -> None:
     req = item.request
     req.refresh_from_db()
-    if req.state != RequestState.DEFERRED:
+    if req.state not in (RequestState.DEFERRED, RequestState.IN_DISCUSSION):
         raise CrisisError(_("La demande n'est plus reportée."))
     found = _slot(item)
     if found is None:
@@ -86,38 +86,43 @@ def _book(item: RecoveryItem, actor: Any) -> None:
             raise CrisisError(str(exc)) from None
         item.appointment = appointment
         item.save(update_fields=["appointment"])
-        patient_id = req.patient_id
-
-        def notify() -> None:
-            notify_patient_change(patient_id)
-
-        transaction.on_commit(notify)
+        told.add(req.patient_id)
 
 
-def plan_accept(*, plan: RecoveryPlan, actor: Any) -> AcceptResult:
+def plan_accept(*, plan: RecoveryPlan, actor: Any, job_id: int | None = None) -> AcceptResult:
+    """Book every planned item (one transaction each). Resumable: a job started again after
+    its worker died finds the plan accepted and books only the items without an appointment.
+    Each patient booked gets one message per batch; a failure names the patient."""
     with transaction.atomic():
         locked = RecoveryPlan.objects.select_for_update().get(pk=plan.pk)
-        if locked.status != PlanStatus.PROPOSED:
+        if locked.status == PlanStatus.PROPOSED:
+            locked.status = PlanStatus.ACCEPTED
+            locked.accepted_at = timezone.now()
+            locked.accepted_by = actor
+            locked.save(update_fields=["status", "accepted_at", "accepted_by"])
+            RecoveryPlan.objects.filter(crisis=locked.crisis, status=PlanStatus.PROPOSED).exclude(
+                pk=locked.pk
+            ).update(status=PlanStatus.DISCARDED)
+        elif not (job_id is not None and locked.status == PlanStatus.ACCEPTED):
             raise CrisisError(_("Ce plan n'est plus une proposition."))
-        locked.status = PlanStatus.ACCEPTED
-        locked.accepted_at = timezone.now()
-        locked.accepted_by = actor
-        locked.save(update_fields=["status", "accepted_at", "accepted_by"])
-        RecoveryPlan.objects.filter(crisis=locked.crisis, status=PlanStatus.PROPOSED).exclude(
-            pk=locked.pk
-        ).update(status=PlanStatus.DISCARDED)
     booked, failed = 0, []
-    items = (
+    items = list(
         plan.items.filter(removed=False, day__isnull=False, appointment__isnull=True)
         .select_related("request__patient", "request__procedure", "room")
         .order_by("day", "-priority_weight", "id")
     )
-    for item in items:
+    if job_id is not None:
+        CrisisJob.objects.filter(pk=job_id).update(total=len(items), processed=0)
+    told: set[int] = set()
+    for n, item in enumerate(items, start=1):
         try:
-            _book(item, actor)
+            _book(item, actor, told)
             booked += 1
         except CrisisError as exc:
-            failed.append((item.pk, str(exc)))
+            failed.append((item.pk, f"{item.request.patient} : {exc}"))
+        if n % BATCH == 0 or n == len(items):
+            tell(told)
+            beat(job_id, n)
     log_action(
         actor=actor,
         action="crisis.plan_accepted",
@@ -140,7 +145,13 @@ def item_move(
     rooms, rads = capacity_for(plan.horizon_start, plan.horizon_end)
     errors = _rules(moved) + _overload(plan, moved, rooms, rads)
     if errors:
-        raise CrisisError(_("Déplacement impossible : %(why)s") % {"why": "; ".join(errors)})
+        message = _("Déplacement impossible : %(why)s.") % {"why": "; ".join(errors)}
+        near = _nearest_days(plan, moved, rooms, rads)
+        if near:
+            message += " " + _("Jours possibles les plus proches : %(days)s.") % {
+                "days": ", ".join(d.strftime("%d/%m/%Y") for d in near)
+            }
+        raise CrisisError(message)
     with transaction.atomic():
         moved.save(update_fields=["day", "room", "radiologist"])
         plan_refresh(plan)
@@ -151,6 +162,26 @@ def item_move(
             details={"item": moved.pk, "day": day.isoformat(), "room": room.pk},
         )
     return moved
+
+
+def _nearest_days(
+    plan: RecoveryPlan, moved: RecoveryItem, rooms: Any, rads: Any, limit: int = 3
+) -> list[date]:
+    """The days nearest to the one asked where the same room and radiologist could take it."""
+    asked = moved.day
+    assert asked is not None
+    days = sorted({r.day for r in rooms}, key=lambda d: (abs((d - asked).days), d))
+    found: list[date] = []
+    for day in days:
+        if day == asked:
+            continue
+        moved.day = day
+        if not _rules(moved) and not _overload(plan, moved, rooms, rads):
+            found.append(day)
+            if len(found) == limit:
+                break
+    moved.day = asked
+    return sorted(found)
 
 
 def _rules(moved: RecoveryItem) -> list[str]:

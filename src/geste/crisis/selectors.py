@@ -9,9 +9,18 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from geste.crisis.models import CrisisPeriod, Discussion, PolicyRun, RunDecision
+from geste.clinic.models import Procedure
+from geste.crisis.models import (
+    CrisisJob,
+    CrisisPeriod,
+    Decision,
+    Discussion,
+    PolicyRun,
+    RunDecision,
+)
 from geste.pathway.models import ProcedureRequest, RequestState
 from geste.rules.policy import Policy, load_policy
+from geste.scheduling.models import Appointment, AppointmentStatus
 
 
 def active_crisis() -> CrisisPeriod | None:
@@ -47,6 +56,21 @@ def discussion_for_token(raw: str) -> Discussion:
     return found
 
 
+def discussion_by_token(raw: str) -> Discussion:
+    """The discussion a secure link points to, whatever its state (404 for an unknown token):
+    the page says when it is answered, expired or closed."""
+    if not raw or len(raw) > 100:
+        raise Http404
+    found = (
+        Discussion.objects.select_related("request__patient", "request__procedure")
+        .filter(token_hash=hash_token(raw))
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
 def get_run(run_id: int) -> PolicyRun:
     try:
         return PolicyRun.objects.get(pk=run_id)
@@ -59,6 +83,16 @@ def get_decision(run: PolicyRun, decision_id: int) -> RunDecision:
         return RunDecision.objects.select_related("request__patient", "request__procedure").get(
             pk=decision_id, run=run
         )
+    except (RunDecision.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def get_decision_any(decision_id: int) -> RunDecision:
+    """A decision by id, whatever its run (the worklist "à compléter" spans runs)."""
+    try:
+        return RunDecision.objects.select_related(
+            "run", "request__patient", "request__procedure"
+        ).get(pk=decision_id)
     except (RunDecision.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
@@ -91,10 +125,87 @@ def pending_counts(run: PolicyRun) -> dict[str, int]:
     return dict(rows)
 
 
-def open_discussions() -> QuerySet[Discussion]:
-    return Discussion.objects.filter(answered_at__isnull=True).select_related(
-        "request__patient", "request__procedure"
+def bulk_counts(run: PolicyRun) -> dict[str, int]:
+    """Decisions a bulk confirmation would apply, per category (none with missing inputs)."""
+    rows = (
+        run.decisions.filter(outcome="", missing_inputs=[])
+        .values_list("proposed")
+        .annotate(n=Count("id"))
+        .order_by()
     )
+    return dict(rows)
+
+
+def incomplete_counts(run: PolicyRun) -> dict[str, int]:
+    """Decisions still to confirm that have missing inputs ("à compléter"), per category."""
+    rows = (
+        run.decisions.filter(outcome="")
+        .exclude(missing_inputs=[])
+        .values_list("proposed")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def counts_by_procedure(run: PolicyRun) -> list[dict[str, Any]]:
+    """Counts per procedure and proposed decision (one query), procedures by label."""
+    from_db = run.decisions.values_list("procedure", "proposed").annotate(n=Count("id")).order_by()
+    table: dict[str, dict[str, int]] = {}
+    for procedure, proposed, n in from_db:
+        table.setdefault(procedure, {})[proposed] = n
+    labels = {p.code: p.label for p in Procedure.objects.all()}
+    return [
+        {
+            "code": code,
+            "label": labels.get(code, code),
+            "cells": [row.get(d.value, 0) for d in Decision],
+            "total": sum(row.values()),
+        }
+        for code, row in sorted(table.items(), key=lambda kv: str(labels.get(kv[0], kv[0])))
+    ]
+
+
+def booked_among(decisions: QuerySet[RunDecision]) -> int:
+    """How many of these decisions' requests have a future booked appointment (the
+    appointments a deferral cancels, each patient told)."""
+    return (
+        Appointment.objects.filter(
+            request_id__in=decisions.values("request_id"),
+            status=AppointmentStatus.BOOKED,
+            start__gte=timezone.now(),
+        )
+        .values("patient_id")
+        .distinct()
+        .count()
+    )
+
+
+def end_counts() -> dict[str, int]:
+    """What the end of a crisis touches (stated on its confirmation page)."""
+    return {
+        "open_discussions": open_discussions().count(),
+        "deferred": deferred_requests().count(),
+        "in_discussion": ProcedureRequest.objects.filter(state=RequestState.IN_DISCUSSION).count(),
+    }
+
+
+def telephone_tasks() -> QuerySet[Discussion]:
+    """Open discussions with no referrer address: staff telephone and record the answer."""
+    return open_discussions().filter(addressed_email="")
+
+
+def get_job(job_id: int) -> CrisisJob:
+    try:
+        return CrisisJob.objects.get(pk=job_id)
+    except (CrisisJob.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def open_discussions() -> QuerySet[Discussion]:
+    return Discussion.objects.filter(
+        answered_at__isnull=True, closed_at__isnull=True
+    ).select_related("request__patient", "request__procedure")
 
 
 def deferred_requests() -> QuerySet[ProcedureRequest]:
@@ -106,3 +217,44 @@ def patient_deferrals(patient: Any) -> QuerySet[ProcedureRequest]:
     return ProcedureRequest.objects.filter(
         patient=patient, state__in=(RequestState.DEFERRED, RequestState.IN_DISCUSSION)
     ).select_related("procedure")
+
+
+def last_answer(request: ProcedureRequest) -> Discussion | None:
+    """The newest answered discussion of a request (shown on the request page)."""
+    return (
+        Discussion.objects.filter(request=request, answered_at__isnull=False)
+        .select_related("answered_by")
+        .order_by("-answered_at", "-id")
+        .first()
+    )
+
+
+def plan_waits(plan: Any) -> list[dict[str, Any]]:
+    """Mean and longest wait in days (request date to planned day) per priority, for the
+    plan and for first-come-first-served, most urgent first (one query)."""
+    rows = plan.items.filter(removed=False).values_list(
+        "priority_weight", "requested_on", "day", "fcfs_day"
+    )
+    acc: dict[int, dict[str, list[int]]] = {}
+    for weight, requested, day, fcfs_day in rows:
+        slot = acc.setdefault(weight, {"plan": [], "fcfs": [], "n": []})
+        slot["n"].append(1)
+        if day is not None:
+            slot["plan"].append((day - requested).days)
+        if fcfs_day is not None:
+            slot["fcfs"].append((fcfs_day - requested).days)
+
+    def mean(v: list[int]) -> float | None:
+        return round(sum(v) / len(v), 1) if v else None
+
+    return [
+        {
+            "weight": w,
+            "n": len(a["n"]),
+            "mean": mean(a["plan"]),
+            "longest": max(a["plan"], default=None),
+            "fcfs_mean": mean(a["fcfs"]),
+            "fcfs_longest": max(a["fcfs"], default=None),
+        }
+        for w, a in sorted(acc.items(), reverse=True)
+    ]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from geste.audit.services import log_action
 from geste.clinic.models import CentreSettings
+from geste.crisis.discussions import discussions_close
 from geste.crisis.effects import apply_decision
 from geste.crisis.errors import CrisisError
 from geste.crisis.models import (
@@ -27,6 +28,7 @@ from geste.crisis.models import (
     RunKind,
     RunStatus,
 )
+from geste.crisis.progress import tell
 from geste.crisis.selectors import active_crisis, deferred_requests
 from geste.crisis.whatif import run_create, run_execute
 from geste.rules.policy import PolicyError, load_policy
@@ -67,7 +69,8 @@ def crisis_start(*, policy_id: str, actor: Any) -> CrisisPeriod:
 
 
 def crisis_end(*, crisis: CrisisPeriod, actor: Any) -> CrisisPeriod:
-    """Deactivate the crisis: no more re-sorting; the recovery plan can be built."""
+    """Deactivate the crisis: no more re-sorting (runs, reviews and answers stop deciding);
+    open discussions close, their links expire; the recovery plan can be built."""
     with transaction.atomic():
         locked = CrisisPeriod.objects.select_for_update().get(pk=crisis.pk)
         if not locked.active:
@@ -77,7 +80,10 @@ def crisis_end(*, crisis: CrisisPeriod, actor: Any) -> CrisisPeriod:
         locked.ended_by = actor
         locked.save(update_fields=["active", "ended_at", "ended_by"])
         CentreSettings.objects.update(crisis_policy_id="")
-        log_action(actor=actor, action="crisis.ended", obj=locked)
+        closed = discussions_close(actor=actor)
+        log_action(
+            actor=actor, action="crisis.ended", obj=locked, details={"discussions_closed": closed}
+        )
     crisis.refresh_from_db()
     return crisis
 
@@ -91,7 +97,12 @@ def _review_date(decision: str, params: dict[str, int], today: date) -> date | N
 
 
 def decision_confirm(
-    *, decision: RunDecision, actor: Any, final: str | None = None, reason: str = ""
+    *,
+    decision: RunDecision,
+    actor: Any,
+    final: str | None = None,
+    reason: str = "",
+    told: set[int] | None = None,
 ) -> RunDecision:
     """Confirm the proposed decision for one request, or override it (reason required), and
     carry it out (`effects.apply_decision`)."""
@@ -101,6 +112,18 @@ def decision_confirm(
         raise CrisisError(_("Décision inconnue."))
     if final != decision.proposed and not reason:
         raise CrisisError(_("Indiquez le motif du changement de décision."))
+    if decision.missing_inputs:
+        # Never silently (crisis-triage.md, revision 2): a decision that rests on unknown
+        # inputs is applied only by a clinician, for this request, with a reason.
+        if not getattr(actor, "is_authenticated", False):
+            raise CrisisError(_("Décision à compléter : elle ne s'applique pas automatiquement."))
+        if not reason:
+            raise CrisisError(
+                _(
+                    "Des données manquent pour cette demande : complétez-les, ou indiquez le "
+                    "motif de votre décision."
+                )
+            )
     run = decision.run
     crisis = active_crisis()
     if crisis is None:
@@ -116,6 +139,8 @@ def decision_confirm(
         )
         if locked.outcome:
             raise CrisisError(_("Cette décision a déjà été traitée."))
+        if locked.missing_inputs and not decision.missing_inputs:
+            raise CrisisError(_("Cette décision est à compléter : rechargez la page."))
         review_on = (
             locked.review_on
             if final == locked.proposed
@@ -128,6 +153,7 @@ def decision_confirm(
             "run": run.pk,
             "proposed": locked.proposed,
             "final": final,
+            "missing_inputs": list(locked.missing_inputs),
         }
         outcome = apply_decision(
             request=locked.request,
@@ -136,9 +162,10 @@ def decision_confirm(
             actor=actor,
             details=details,
             run_decision=locked,
+            told=told,
         )
         locked.final = final
-        locked.override_reason = reason if final != locked.proposed else ""
+        locked.override_reason = reason
         locked.confirmed_by = actor if getattr(actor, "is_authenticated", False) else None
         locked.confirmed_at = timezone.now()
         locked.outcome = outcome
@@ -158,7 +185,12 @@ def decision_confirm(
             if final != locked.proposed
             else "crisis.decision_confirmed",
             obj=locked.request,
-            details={**details, "outcome": outcome, "overridden": final != locked.proposed},
+            details={
+                **details,
+                "outcome": outcome,
+                "overridden": final != locked.proposed,
+                "reason": reason,
+            },
         )
     decision.refresh_from_db()
     return decision
@@ -168,10 +200,18 @@ def decisions_confirm_bulk(*, run: PolicyRun, proposed: str, actor: Any) -> dict
     """Confirm every decision of one category still to confirm (each in its own transaction:
     one request that has moved on does not block the others)."""
     done: dict[str, int] = {Outcome.APPLIED.value: 0, Outcome.SKIPPED.value: 0}
-    for decision in run.decisions.filter(proposed=proposed, outcome="").select_related("run"):
-        result = decision_confirm(decision=decision, actor=actor)
+    told: set[int] = set()
+    for decision in bulk_queryset(run, proposed).select_related("run"):
+        result = decision_confirm(decision=decision, actor=actor, told=told)
         done[result.outcome] = done.get(result.outcome, 0) + 1
+    tell(told)  # one message per patient for the whole action
     return done
+
+
+def bulk_queryset(run: PolicyRun, proposed: str) -> Any:
+    """What a bulk confirmation takes: the category's decisions still to confirm, never one
+    with missing inputs ("à compléter")."""
+    return run.decisions.filter(proposed=proposed, outcome="", missing_inputs=[])
 
 
 def review_due(*, today: date | None = None) -> PolicyRun | None:
@@ -195,6 +235,10 @@ def review_due(*, today: date | None = None) -> PolicyRun | None:
         enqueue=False,
     )
     run = run_execute(run.pk)
-    for decision in run.decisions.filter(proposed__in=DEFERRING).select_related("run"):
-        decision_confirm(decision=decision, actor=None)
+    told: set[int] = set()
+    for decision in run.decisions.filter(proposed__in=DEFERRING, missing_inputs=[]).select_related(
+        "run"
+    ):
+        decision_confirm(decision=decision, actor=None, told=told)
+    tell(told)
     return run

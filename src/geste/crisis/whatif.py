@@ -35,6 +35,8 @@ from geste.scheduling.models import AppointmentStatus
 logger = logging.getLogger(__name__)
 
 CHUNK = 5000
+# Key of run.counts holding how many decisions have missing inputs ("to complete").
+TO_COMPLETE = "to_complete"
 
 
 def _monday(day: date) -> date:
@@ -137,6 +139,7 @@ def _execute(run: PolicyRun) -> None:
     run_id = run.pk
     # A policy has a few dozen rules: each distinct list is serialised once.
     rules_json: dict[tuple[str, ...], str] = {}
+    missing_json: dict[tuple[str, ...], str] = {}
     for chunk in case_chunks(qs, chunk_size=CHUNK):
         batch: list[tuple[Any, ...]] = []
         for case, state, appointments in chunk:
@@ -150,6 +153,13 @@ def _execute(run: PolicyRun) -> None:
             rules = rules_json.get(result.rules)
             if rules is None:
                 rules = rules_json[result.rules] = json.dumps(list(result.rules))
+            missing = missing_json.get(result.missing_inputs)
+            if missing is None:
+                missing = missing_json[result.missing_inputs] = json.dumps(
+                    list(result.missing_inputs)
+                )
+            if result.missing_inputs:
+                counts[TO_COMPLETE] += 1
             # Same column order as _COLUMNS.
             batch.append(
                 (
@@ -162,6 +172,7 @@ def _execute(run: PolicyRun) -> None:
                     result.review_on,
                     result.group_lesions,
                     minutes,
+                    missing,
                     "",
                     "",
                     "",
@@ -187,6 +198,7 @@ _COLUMNS = (
     "review_on",
     "group_lesions",
     "freed_minutes",
+    "missing_inputs",
     "final",
     "override_reason",
     "outcome",

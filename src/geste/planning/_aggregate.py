@@ -16,6 +16,10 @@ Constraints:
 - per (kind, day) the groups' counts equal the pairs' counts;
 - per (day, room) and per (day, radiologist) the minutes stay within capacity. Integer counts
   times exact durations make these exact: disaggregation never breaks a capacity.
+- fairness (optional): an item may carry a deadline (the last day index it may be planned on).
+  Within a group the items go to days longest-waiting first, so a deadline is a count as
+  well: up to any day, the group's planned count is at least the number of its items due by
+  then.
 Objective: weighted waiting counted from the first horizon day (the waiting accrued before is a
 constant, added back by the caller).
 """
@@ -83,7 +87,8 @@ def _groups(problem: Problem) -> list[Group]:
     return out
 
 
-def build(problem: Problem) -> Spec:
+def build(problem: Problem, deadlines: dict[int, int] | None = None) -> Spec:
+    """The model; ``deadlines`` (item id -> last day index) adds the fairness counts."""
     n_days = len(problem.days)
     day0 = problem.days[0].toordinal()
     offset = [d.toordinal() - day0 for d in problem.days]
@@ -108,6 +113,8 @@ def build(problem: Problem) -> Spec:
             more_later = released[di + 1] > released[di] if di + 1 < n_days else released[di] < n
             if prefix and more_later:
                 spec.rows.append((list(prefix), [1] * len(prefix), 0, released[di]))
+        if deadlines:
+            _deadline_rows(spec, gi, group, deadlines, n_days)
         spec.u[gi] = spec.var(n, group.weight * unplanned_offset)
         spec.rows.append(([*prefix, spec.u[gi]], [1] * (len(prefix) + 1), n, n))
 
@@ -134,6 +141,23 @@ def build(problem: Problem) -> Spec:
     for (di, rad), (vs, ds) in rad_load.items():
         spec.rows.append((vs, ds, 0, problem.rad_cap[di, rad]))
     return spec
+
+
+def _deadline_rows(
+    spec: Spec, gi: int, group: Group, deadlines: dict[int, int], n_days: int
+) -> None:
+    due = [0] * n_days
+    for _, item in group.items:
+        d = deadlines.get(item.id)
+        if d is not None and 0 <= d < n_days:
+            due[d] += 1
+    total = 0
+    for di in range(n_days):
+        if not due[di]:
+            continue
+        total += due[di]
+        prefix = [spec.x[gi, dj] for dj in range(di + 1) if (gi, dj) in spec.x]
+        spec.rows.append((prefix, [1] * len(prefix), total, len(group.items)))
 
 
 def counts_of(spec: Spec, problem: Problem, assignments: dict[int, Assignment]) -> list[int]:

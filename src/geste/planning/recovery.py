@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -47,6 +48,7 @@ __all__ = [
     "RecoveryPlan",
     "RoomDay",
     "check_plan",
+    "fairness_deadlines",
     "greedy_fcfs",
     "greedy_priority",
     "plan_summary",
@@ -64,6 +66,7 @@ def solve_recovery(
     relative_gap: float = 0.01,
     unplanned_penalty_days: int = DEFAULT_UNPLANNED_PENALTY_DAYS,
     random_seed: int = 0,
+    fair: bool = True,
 ) -> RecoveryPlan:
     """The plan of least priority-weighted waiting.
 
@@ -73,6 +76,12 @@ def solve_recovery(
     at ``time_limit_s`` (wall clock, everything included) or once proven within
     ``relative_gap`` of the optimum. Never worse than the greedy plans: if CP-SAT returns
     nothing in time, the best greedy plan comes back with status HEURISTIC.
+
+    ``fair`` (issue 11, point 8): no priority class waits longer at worst than under
+    first-come-first-served on the same instance. The FCFS plan gives each class its longest
+    wait; each item then has a deadline (its request date plus that wait), a count in the
+    model; FCFS itself meets every deadline, so the model stays feasible and FCFS is the
+    fallback warm start.
     """
     started = time.perf_counter()
     problem = Problem(items, rooms, radiologists, unplanned_penalty_days=unplanned_penalty_days)
@@ -85,7 +94,12 @@ def solve_recovery(
         return problem.plan(
             {}, best_bound=objective, solve_seconds=elapsed(), status="OPTIMAL", method="cp-sat"
         )
-    spec = _aggregate.build(problem)
+    deadlines: dict[int, int] | None = None
+    fcfs_plan = None
+    if fair:
+        fcfs_plan = greedy_fcfs(items, rooms, radiologists)
+        deadlines = fairness_deadlines(problem, fcfs_plan.assignments)
+    spec = _aggregate.build(problem, deadlines)
     lp = _solvers.solve_lp(spec, time_limit_s=max(1.0, time_limit_s / 4))
     orders: list[OrderKey] = [priority_key]
     if lp is not None:
@@ -96,10 +110,19 @@ def solve_recovery(
             return (target.get(item.id, late), *priority_key(item))
 
         orders.insert(0, lp_key)
-    warm = min(
-        (greedy_assign(problem, sorted(problem.items, key=k)) for k in orders),
-        key=problem.objective,
-    )
+        if deadlines:
+            dl = deadlines
+
+            def lp_due_key(item: BacklogItem) -> tuple[object, ...]:
+                # The LP's day, but never after the item's deadline: a fair warm start.
+                return (min(target.get(item.id, late), dl.get(item.id, late)), *priority_key(item))
+
+            orders.insert(0, lp_due_key)
+    candidates = [greedy_assign(problem, sorted(problem.items, key=k)) for k in orders]
+    if deadlines is not None and fcfs_plan is not None:
+        candidates = [c for c in candidates if meets(problem, c, deadlines)]
+        candidates.append(dict(fcfs_plan.assignments))
+    warm = min(candidates, key=problem.objective)
     result = _solvers.solve_cpsat(
         spec,
         _aggregate.counts_of(spec, problem, warm),
@@ -131,6 +154,37 @@ def solve_recovery(
         status=status,
         method="cp-sat",
     )
+
+
+def fairness_deadlines(problem: Problem, fcfs: dict[int, Assignment]) -> dict[int, int]:
+    """Item id -> the last day index it may take: its request date plus the longest wait of
+    its priority class under FCFS. A class FCFS leaves partly unplanned has no deadline."""
+    longest: dict[int, int] = {}
+    unplanned: set[int] = set()
+    for item in problem.items:
+        a = fcfs.get(item.id)
+        if a is None:
+            unplanned.add(item.priority_weight)
+            continue
+        wait = (a.day - item.requested_on).days
+        longest[item.priority_weight] = max(longest.get(item.priority_weight, wait), wait)
+    out: dict[int, int] = {}
+    for item in problem.items:
+        w = item.priority_weight
+        if w in unplanned or w not in longest:
+            continue
+        due = item.requested_on.toordinal() + longest[w]
+        # The last horizon day on or before the due date.
+        out[item.id] = bisect_right(problem.days, date.fromordinal(due)) - 1
+    return out
+
+
+def meets(problem: Problem, plan: dict[int, Assignment], deadlines: dict[int, int]) -> bool:
+    for item_id, last in deadlines.items():
+        a = plan.get(item_id)
+        if a is None or problem.day_index[a.day] > last:
+            return False
+    return True
 
 
 @dataclass(frozen=True)

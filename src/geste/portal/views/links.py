@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.utils import timezone
 
 from geste.audit.services import log_action
-from geste.crisis.discussions import Answer, discussion_answer
+from geste.crisis.discussions import discussion_answer
 from geste.crisis.errors import CrisisError
-from geste.crisis.forms import AnswerForm
-from geste.crisis.selectors import discussion_for_token
+from geste.crisis.forms import answer_form, answer_of
+from geste.crisis.selectors import discussion_by_token
 from geste.documents.pdf import report_pdf
 from geste.pathway.report_links import report_link_resolve
 from geste.web.pages import pdf_response
@@ -33,37 +34,23 @@ def shared_report(request: HttpRequest, token: str) -> HttpResponse:
     return resp
 
 
-def _initial(discussion) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    req = discussion.request
-    return {
-        "threatening_lesion": req.threatening_lesion,
-        "severe_pain": req.severe_pain,
-        "local_tumor_control_needed": req.local_tumor_control_needed,
-    }
-
-
-def _answer(form: AnswerForm) -> Answer:
-    data = form.cleaned_data
-    return Answer(
-        clinicians_confirmed=bool(data["clinicians_confirmed"]),
-        threatening_lesion=bool(data["threatening_lesion"]),
-        severe_pain=bool(data["severe_pain"]),
-        local_tumor_control_needed=bool(data["local_tumor_control_needed"]),
-    )
-
-
 def answer(request: HttpRequest, token: str) -> HttpResponse:
-    """The referring clinician's page: no login, a secure expiring link."""
-    discussion = discussion_for_token(token)
+    """The referring clinician's page: no login, a secure expiring link. A link already used,
+    expired, or closed by the end of the crisis opens a page that says so (410)."""
+    discussion = discussion_by_token(token)  # 404 for a token we never issued
+    if not discussion.is_open or discussion.expires_at <= timezone.now():
+        return render(
+            request, "portal/crisis_answer_closed.html", {"discussion": discussion}, status=410
+        )
     data = request.POST if request.method == "POST" else None
-    form = AnswerForm(data, initial=_initial(discussion))
+    form = answer_form(discussion, data)
     if request.method == "POST" and form.is_valid():
         try:
-            discussion_answer(discussion=discussion, answer=_answer(form), actor=None, via="link")
+            discussion_answer(discussion=discussion, answer=answer_of(form), actor=None, via="link")
         except CrisisError as exc:
             messages.error(request, str(exc))
-            return redirect("portal:crisis_answer", token=token)
-        return render(request, "portal/crisis_answer_done.html", {})
+        else:
+            return render(request, "portal/crisis_answer_done.html", {})
     log_action(
         actor=None,
         action="request.read",

@@ -1,5 +1,6 @@
-"""Discussions with the referring clinicians: the staff list and form, and the public answer
-page behind the secure link (no account; the token is the credential, stored hashed)."""
+"""Discussions with the referring clinicians: the staff list (telephone tasks first) and the
+form where staff record an answer given by telephone. The referring clinician's own page,
+behind the secure link, is in the portal."""
 
 from __future__ import annotations
 
@@ -10,52 +11,53 @@ from django.utils.translation import gettext as _
 
 from geste.audit.services import log_action
 from geste.crisis import selectors
-from geste.crisis.discussions import Answer, discussion_answer
+from geste.crisis.discussions import discussion_answer
 from geste.crisis.errors import CrisisError
-from geste.crisis.forms import AnswerForm
+from geste.crisis.forms import answer_form, answer_of
 from geste.staff.roles import allow
-
-
-def _initial(discussion) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    req = discussion.request
-    return {
-        "threatening_lesion": req.threatening_lesion,
-        "severe_pain": req.severe_pain,
-        "local_tumor_control_needed": req.local_tumor_control_needed,
-    }
-
-
-def _answer(form: AnswerForm) -> Answer:
-    data = form.cleaned_data
-    return Answer(
-        clinicians_confirmed=bool(data["clinicians_confirmed"]),
-        threatening_lesion=bool(data["threatening_lesion"]),
-        severe_pain=bool(data["severe_pain"]),
-        local_tumor_control_needed=bool(data["local_tumor_control_needed"]),
-    )
 
 
 @allow("crisis:discussions")
 def discussion_list(request: HttpRequest) -> HttpResponse:
-    discussions = selectors.open_discussions()
-    return render(request, "staff/crisis/discussions.html", {"discussions": discussions})
+    telephone = request.GET.get("telephone") == "1"
+    discussions = selectors.telephone_tasks() if telephone else selectors.open_discussions()
+    return render(
+        request,
+        "staff/crisis/discussions.html",
+        {
+            # Telephone tasks first: nobody else will ask those clinicians.
+            "discussions": discussions.order_by("-addressed_email", "created_at", "id")
+            if not telephone
+            else discussions.order_by("created_at", "id"),
+            "telephone": telephone,
+            "telephone_count": selectors.telephone_tasks().count(),
+        },
+    )
 
 
 @allow("crisis:discussion")
 def discussion_detail(request: HttpRequest, discussion_id: int) -> HttpResponse:
+    """Staff record the answer (given by telephone, or after the crisis: information only)."""
     discussion = selectors.get_discussion(discussion_id)
     data = request.POST if request.method == "POST" else None
-    form = AnswerForm(data, initial=_initial(discussion))
-    if request.method == "POST" and discussion.is_open and form.is_valid():
+    form = answer_form(discussion, data)
+    may_answer = discussion.answered_at is None
+    if request.method == "POST" and may_answer and form.is_valid():
         try:
-            discussion_answer(
-                discussion=discussion, answer=_answer(form), actor=request.user, via="staff"
+            done = discussion_answer(
+                discussion=discussion, answer=answer_of(form), actor=request.user, via="staff"
             )
         except CrisisError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("Réponse enregistrée ; la demande a été re-triée."))
-        return redirect("crisis:discussion", discussion_id=discussion.pk)
+            if done.information_only:
+                messages.success(
+                    request,
+                    _("Réponse enregistrée pour information : la crise est terminée."),
+                )
+            else:
+                messages.success(request, _("Réponse enregistrée ; la demande a été re-triée."))
+            return redirect("crisis:discussion", discussion_id=discussion.pk)
     log_action(
         actor=request.user,
         action="request.read",
@@ -63,4 +65,8 @@ def discussion_detail(request: HttpRequest, discussion_id: int) -> HttpResponse:
         request=request,
         details={"via": "crisis.discussion", "discussion": discussion.pk},
     )
-    return render(request, "staff/crisis/discussion.html", {"discussion": discussion, "form": form})
+    return render(
+        request,
+        "staff/crisis/discussion.html",
+        {"discussion": discussion, "form": form, "may_answer": may_answer},
+    )

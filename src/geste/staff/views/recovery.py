@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -10,14 +11,16 @@ from django.views.decorators.http import require_POST
 
 from geste.audit.services import log_action
 from geste.clinic.models import Role, Room, User
+from geste.crisis import selectors
 from geste.crisis.dashboard import dashboard as dashboard_data
 from geste.crisis.errors import CrisisError
 from geste.crisis.forms import MoveItemForm
-from geste.crisis.models import CrisisPeriod, PlanStatus, RecoveryItem, RecoveryPlan
-from geste.crisis.recovery import plan_create as build_plan
+from geste.crisis.jobs import job_create
+from geste.crisis.models import CrisisPeriod, JobKind, PlanStatus, RecoveryItem, RecoveryPlan
 from geste.crisis.recovery_actions import item_move, item_remove
-from geste.crisis.recovery_actions import plan_accept as accept_plan
 from geste.staff.roles import allow
+
+PAGE_SIZE = 50
 
 
 def _get_plan(plan_id: int) -> RecoveryPlan:
@@ -43,49 +46,69 @@ def _move_form(data: object = None, item: RecoveryItem | None = None) -> MoveIte
 @allow("crisis:plan_create")
 @require_POST
 def plan_create(request: HttpRequest) -> HttpResponse:
+    """Confirmation page with the counts, then plan creation in the background."""
     crisis = CrisisPeriod.objects.filter(active=False).order_by("-ended_at").first()
-    if crisis is None:
+    if crisis is None or selectors.active_crisis() is not None:
         messages.error(request, _("Aucune crise terminée : pas de plan de reprise à préparer."))
         return redirect("crisis:home")
-    try:
-        plan = build_plan(crisis=crisis, actor=request.user)
-    except CrisisError as exc:
-        messages.error(request, str(exc))
-        return redirect("crisis:home")
-    return redirect("crisis:plan", plan_id=plan.pk)
+    if request.POST.get("confirmed") != "1":
+        return render(request, "staff/crisis/plan_confirm.html", selectors.end_counts())
+    job = job_create(kind=JobKind.PLAN_CREATE, actor=request.user, total=3)
+    return redirect("crisis:job", job_id=job.pk)
 
 
 @allow("crisis:plan")
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """The plan in plain words (waits per priority, in days), its rows 50 to a page."""
     plan = _get_plan(plan_id)
-    items = list(
-        plan.items.select_related(
-            "request__patient", "request__procedure", "room", "radiologist", "appointment"
-        )
+    search = request.GET.get("q", "").strip()[:80]
+    items = plan.items.select_related(
+        "request__patient", "request__procedure", "room", "radiologist", "appointment"
     )
-    log_action(actor=request.user, action="crisis.plan_read", obj=plan, request=request)
+    if search:
+        items = items.filter(request__patient__last_name__icontains=search)
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    log_action(
+        actor=request.user,
+        action="crisis.plan_read",
+        obj=plan,
+        request=request,
+        details={"page": page.number, "search": bool(search)},
+    )
     editable = plan.status == PlanStatus.PROPOSED
-    rows = [{"item": i, "form": _move_form(item=i) if editable else None} for i in items]
+    rows = [{"item": i, "form": _move_form(item=i) if editable else None} for i in page]
     return render(
-        request, "staff/crisis/plan.html", {"plan": plan, "rows": rows, "editable": editable}
+        request,
+        "staff/crisis/plan.html",
+        {
+            "plan": plan,
+            "rows": rows,
+            "page": page,
+            "q": search,
+            "editable": editable,
+            "by_priority": selectors.plan_waits(plan),
+            "total_items": plan.items.count(),
+        },
     )
 
 
 @allow("crisis:plan_accept")
 @require_POST
 def plan_accept(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Confirmation page with the counts, then the bookings in the background."""
     plan = _get_plan(plan_id)
-    try:
-        result = accept_plan(plan=plan, actor=request.user)
-    except CrisisError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request, _("Plan accepté : %(n)s rendez-vous pris.") % {"n": result.booked}
+    if plan.status != PlanStatus.PROPOSED:
+        messages.error(request, _("Ce plan n'est plus une proposition."))
+        return redirect("crisis:plan", plan_id=plan.pk)
+    if request.POST.get("confirmed") != "1":
+        to_book = plan.items.filter(removed=False, day__isnull=False, appointment__isnull=True)
+        return render(
+            request,
+            "staff/crisis/plan_accept_confirm.html",
+            {"plan": plan, "to_book": to_book.count(), "unplanned": plan.unplanned},
         )
-        for item_id, reason in result.failed:
-            messages.warning(request, _("Élément %(i)s : %(r)s") % {"i": item_id, "r": reason})
-    return redirect("crisis:plan", plan_id=plan.pk)
+    job = job_create(kind=JobKind.PLAN_ACCEPT, actor=request.user, plan=plan)
+    return redirect("crisis:job", job_id=job.pk)
 
 
 @allow("crisis:plan_item")

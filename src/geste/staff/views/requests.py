@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,6 +13,8 @@ from django.views.decorators.http import require_POST
 
 from geste.audit.services import log_action
 from geste.clinic.models import Role
+from geste.crisis.inputs import REQUEST_INPUTS, TriageInputsForm, inputs_for, triage_inputs_set
+from geste.crisis.selectors import active_policy, last_answer
 from geste.documents.models import Document, DocumentKind
 from geste.pathway import selectors
 from geste.pathway.booking import earliest_slots
@@ -40,10 +44,22 @@ from geste.staff.roles import BOOKING_ROLES, allow
 from geste.web.pages import questionnaire_page, render_pdf
 
 
+def _intake_inputs() -> list[str]:
+    """At intake the procedure is not chosen yet: every input the active policy reads for
+    some procedure (only those of the chosen procedure are kept)."""
+    policy = active_policy()
+    if policy is None:
+        return []
+    read = {name for fields in policy.reads.values() for name in fields}
+    return [name for name in REQUEST_INPUTS if name in read]
+
+
 @allow("staff:intake")
 def intake(request: HttpRequest) -> HttpResponse:
     form = IntakeForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    names = _intake_inputs()
+    triage_form = TriageInputsForm(request.POST or None, names=names, prefix="tri")
+    if request.method == "POST" and form.is_valid() and triage_form.is_valid():
         d = form.cleaned_data
         req = request_create(
             patient=d["patient"],
@@ -55,9 +71,13 @@ def intake(request: HttpRequest) -> HttpResponse:
             referral_letter=d["referral_letter"],
             pain_nrs=d["pain_nrs"],
         )
+        kept = set(inputs_for(active_policy(), req.procedure.code))
+        values = {k: v for k, v in triage_form.values().items() if k in kept}
+        if values:
+            triage_inputs_set(request=req, values=values, actor=request.user)
         messages.success(request, _("Demande enregistrée."))
         return redirect("staff:request_detail", pk=req.pk)
-    return render(request, "staff/intake.html", {"form": form})
+    return render(request, "staff/intake.html", {"form": form, "triage_form": triage_form})
 
 
 @allow("staff:request_detail")
@@ -98,8 +118,23 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_book": getattr(request.user, "role", "") in BOOKING_ROLES,
             "is_clinician": getattr(request.user, "role", "")
             in (Role.RADIOLOGIST, Role.ADMINISTRATOR),
+            **_triage_context(req),
         },
     )
+
+
+def _triage_context(req: Any) -> dict[str, Any]:
+    """The triage inputs section: the active policy's inputs for this procedure, and the
+    last answer of a crisis discussion."""
+    names = inputs_for(active_policy(), req.procedure.code)
+    return {
+        "triage_form": TriageInputsForm(
+            initial=TriageInputsForm.initial_of(req, names), names=names, prefix="tri"
+        )
+        if names
+        else None,
+        "triage_answer": last_answer(req),
+    }
 
 
 @require_POST
