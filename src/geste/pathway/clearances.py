@@ -61,10 +61,10 @@ class ClearanceForm(forms.Form):
 
     def problems(self) -> list[str]:
         self.is_valid()
-        return [
-            f"{code} — {self.fields[name].label} : {' '.join(errors)}"
-            for code in self.codes
-            for name in (CATEGORY_PREFIX + code, PREFIX + code)
-            for errors in [self.errors.get(name, [])]
-            if errors
-        ]
+        out: list[str] = []
+        for code in self.codes:
+            for name in (CATEGORY_PREFIX + code, PREFIX + code):
+                errors = [str(e) for e in self.errors.get(name, [])]
+                if errors:
+                    out.append(f"{code} — {self.fields[name].label} : {' '.join(errors)}")
+        return out

@@ -62,4 +62,4 @@ def instructions_panel(req: ProcedureRequest) -> dict[str, Any]:
 @register.simple_tag
 def clearance_categories() -> list[tuple[str, str]]:
     """The categories a review finding is cleared under (pathway.clearances)."""
-    return list(ClearanceCategory.choices)
+    return [(value, str(label)) for value, label in ClearanceCategory.choices]
