@@ -145,3 +145,11 @@ def test_staff_see_the_same_instructions_and_the_flags(booked, radiologist):  # 
     assert "Dernière prise d&#x27;Eliquis au plus tard le lundi 9 mars à 10 h." in text
     assert "urticaire géante au scanner en 2019" in text  # her own words
     assert 'data-flag="allergy"' in text and 'data-flag="drug"' in text
+
+
+def test_reception_does_not_see_the_answers(booked, receptionist):  # type: ignore[no-untyped-def]
+    req, _a, _c = booked
+    page = client_for(receptionist).get(reverse("staff:request_detail", args=[req.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "urticaire géante" not in text and "Eliquis" not in text
