@@ -57,7 +57,12 @@ def world(alice, bob, staff_users, radiologist, settings, tmp_path):
     lab = LabResult.objects.create(patient=alice, sampled_at=timezone.now(), inr=1.0)
     lab.document.save("bilan.pdf", ContentFile(PDF))
     pres = Prescription.objects.create(
-        request=req, kind="products", lines=["x"], prescriber=radiologist
+        request=req,
+        kind="products",
+        lines=["x"],
+        prescriber=radiologist,
+        signed_at=timezone.now(),
+        signed_by=radiologist,
     )
     Report.objects.create(request=req, text="t", signed_by=radiologist, signed_at=timezone.now())
     fu = FollowUp.objects.create(request=req, due_at=timezone.now() + timedelta(hours=1))

@@ -150,3 +150,14 @@ def test_prescription_page_adds_refuses_and_signs(alice, radiologist, staff_user
     p.refresh_from_db()
     assert p.signed_by == radiologist
     assert 'data-signed="yes"' in dr.get(url).content.decode()
+
+
+def test_patient_sees_and_downloads_only_signed_prescriptions(alice, alice_client, radiologist):
+    req = make_request(alice, state=RequestState.VALIDATED)
+    p = _products(req, radiologist)
+    pdf = reverse("portal:my_pdf_item", args=[req.pk, "ordonnance", p.pk])
+    assert alice_client.get(pdf).status_code == 404
+    assert pdf not in alice_client.get(reverse("portal:my_results")).content.decode()
+    prescription_sign(prescription=p, actor=radiologist)
+    assert alice_client.get(pdf).status_code == 200
+    assert pdf in alice_client.get(reverse("portal:my_results")).content.decode()

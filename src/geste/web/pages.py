@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geste.audit.services import log_action
+from geste.clinic.models import Role
 from geste.documents.pdf import discharge_pdf, prescription_pdf, report_pdf
 from geste.pathway.adapters import case_from_request
 from geste.pathway.instructions import questionnaire_submit
@@ -84,6 +85,8 @@ def render_pdf(request: HttpRequest, req: object, kind: str, item: int) -> HttpR
     assert isinstance(req, ProcedureRequest)
     if kind == "ordonnance":
         p = get_object_or_404(req.prescriptions.select_related("prescriber"), pk=item)
+        if p.signed_at is None and getattr(request.user, "role", "") == Role.PATIENT:
+            raise Http404  # a draft is the radiologist's until signed
         data, name = prescription_pdf(p), f"ordonnance-{p.pk}.pdf"
     elif kind == "compte-rendu" and hasattr(req, "report"):
         data, name = report_pdf(req.report), f"compte-rendu-{req.pk}.pdf"
