@@ -79,8 +79,11 @@ def _when(moment: datetime) -> str:
 
 
 def _of(drug: str) -> str:
-    """French elision: "d'Eliquis", "de Kardégic"."""
-    return ("d'" if drug[:1].lower() in "aeiouyhéèêàâîô" else "de ") + drug
+    """French elision: "d'Eliquis", "de Kardégic" (each form its own message: English has
+    neither)."""
+    if drug[:1].lower() in "aeiouyhéèêàâîô":
+        return _("d'%(drug)s") % {"drug": drug}
+    return _("de %(drug)s") % {"drug": drug}
 
 
 def _appointment(request: ProcedureRequest) -> Appointment | None:
