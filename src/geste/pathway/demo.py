@@ -11,9 +11,12 @@ from typing import IO, Any
 from django.utils import timezone
 
 from geste.clinic.models import Procedure, Role, Room, User
+from geste.pathway.formulary import FormularyKind
 from geste.pathway.models import (
     Consultation,
     FollowUp,
+    Prescription,
+    PrescriptionItem,
     ProcedureRecord,
     ProcedureRequest,
     Report,
@@ -21,7 +24,7 @@ from geste.pathway.models import (
     RequestTransition,
 )
 from geste.pathway.prescriptions import prescriptions_write
-from geste.pathway.texts import report_draft
+from geste.pathway.texts import report_draft, technique_text
 from geste.patients.models import Declaration, LabResult, Patient
 from geste.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentKind, AppointmentStatus
 
@@ -119,7 +122,9 @@ def _make(
     if state in _AFTER_VALIDATION:
         req.validated_by, req.validated_at = rad, now - timedelta(days=10)
         req.save(update_fields=["validated_by", "validated_at"])
-        prescriptions_write(request=req, actor=rad)
+        for p in prescriptions_write(request=req, actor=rad):
+            if state != S.VALIDATED:  # the drafts of a just-validated request await signature
+                Prescription.objects.filter(pk=p.pk).update(signed_at=now, signed_by=rad)
     Declaration.objects.create(
         patient=patient,
         request=req,
@@ -159,19 +164,31 @@ def _make(
             booked_by=rad,
         )
     if state in {S.PERFORMED, S.REPORTED, S.FOLLOWED_UP}:
+        # Products from the centre formulary, as the record form offers them.
+        items = {
+            i.formulary.kind: i
+            for i in PrescriptionItem.objects.filter(prescription__request=req).select_related(
+                "formulary"
+            )
+        }
+        contrast = items.get(FormularyKind.IODINATED) or items.get(FormularyKind.GADOLINIUM)
+        steroid = items.get(FormularyKind.CORTICOSTEROID)
         ProcedureRecord.objects.create(
             request=req,
             operator=rad,
             route="interlamaire",
             levels="L4-L5",
             side="median",
-            contrast_product="Iohexol",
-            contrast_volume_ml=2,
-            contrast_lot="L2301",
+            asepsis=True,
+            contrast_item=contrast.formulary if contrast else None,
+            contrast_product=contrast.formulary.product if contrast else "",
+            contrast_volume_ml=2 if contrast else None,
+            contrast_lot="L2301" if contrast else "",
             confirmation=proc.contrast_confirmation if proc.contrast_confirmation != "none" else "",
-            drug="Cortivazol",
-            drug_dose_mg=3.75,
-            drug_lot="C998",
+            drug_item=steroid.formulary if steroid else None,
+            drug=steroid.formulary.product if steroid else "",
+            drug_dose_mg=steroid.dose if steroid else None,
+            drug_lot="C998" if steroid else "",
             fluoroscopy_s=42,
             dap_mgy_cm2=380.0,
         )
@@ -182,6 +199,11 @@ def _make(
             conclusion="Geste sans incident.",
             signed_by=rad,
             signed_at=now - timedelta(days=2),
+            performed_at=now - timedelta(days=3),
+            operator=rad,
+            technique=technique_text(req),
+            dap_mgy_cm2=380.0,
+            fluoroscopy_s=42,
         )
         answered = state == S.FOLLOWED_UP
         FollowUp.objects.create(
