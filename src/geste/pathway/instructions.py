@@ -75,7 +75,7 @@ class Instructions:
 def _when(moment: datetime) -> str:
     local = moment.astimezone(PARIS)
     hour = f"{local.hour} h" if local.minute == 0 else f"{local.hour} h {local.minute:02d}"
-    return f"{date_format(local, 'l j F')} à {hour}"
+    return _("%(day)s à %(hour)s") % {"day": date_format(local, "l j F"), "hour": hour}
 
 
 def _of(drug: str) -> str:
