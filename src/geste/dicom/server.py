@@ -35,6 +35,7 @@ from pynetdicom.sop_class import (  # type: ignore[attr-defined]
 from geste.dicom import mpps, rdsr, worklist
 from geste.dicom.matching import QueryError
 from geste.dicom.models import ModalityStation
+from geste.dicom.services import dose_report_import
 
 logger = logging.getLogger("geste.dicom")
 logging.getLogger("pynetdicom").setLevel(logging.WARNING)
@@ -121,8 +122,6 @@ def _refuse(event: evt.Event, what: str, status: int, error: BaseException | str
 
 @_with_db
 def handle_store(event: evt.Event) -> int:
-    from geste.dicom.services import dose_report_import
-
     station = _station(event)
     if station is None:
         return _refuse(event, "C-STORE", OUT_OF_RESOURCES, "station deactivated")

@@ -28,6 +28,7 @@ from geste.dicom.models import (
     ModalityStation,
 )
 from geste.dicom.rdsr import DoseSummary
+from geste.dicom.selectors import dose_source_text
 from geste.pathway.models import ProcedureRecord, ProcedureRequest
 from geste.scheduling.models import Appointment, AppointmentKind, AppointmentStatus
 
@@ -210,8 +211,6 @@ def dose_prefill(request: ProcedureRequest) -> dict[str, Any] | None:
     totals = dose_totals(request)
     if totals["dap_gy_cm2"] is None:
         return None
-    from geste.dicom.selectors import dose_source_text
-
     return {
         "dap_mgy_cm2": round(totals["dap_gy_cm2"] * 1000, 1),
         "fluoroscopy_s": round(totals["fluoro_time_s"] or 0),
