@@ -1,5 +1,8 @@
-"""The whole crisis cycle in a real browser: start, what-if, apply, the patient's portal,
-a discussion answered through the secure link, end, recovery plan accepted."""
+"""The whole crisis cycle in a real browser (issue 11, "Done means"): an intrathecal injection
+whose chemotherapy input is unknown shown "à compléter" and never deferred in bulk; an
+infiltration discussed and maintained; a joint injection discussed and deferred, its patient
+told; a request without a referrer address handled as a telephone task; the end of the crisis
+with an open discussion carried into the plan; the plan accepted in the background."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from geste.crisis.models import CrisisJob, Discussion, RecoveryItem, RunStatus
 from geste.pathway.models import RequestState
 from geste.scheduling.models import Appointment, AppointmentStatus
 from tests.crisis import factories as f
@@ -34,15 +38,78 @@ def _login(page: Any, url: str, username: str, password: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def test_crisis_cycle(page: Any, live_server: Any, radiologist: Any, alice: Any, password: str):
+def _link_for(email: str, name: str) -> str:
+    """The secure link e-mailed to a referrer about one patient's request."""
+    for message in mail.outbox:
+        if email in message.to:
+            path = message.body.split("http://127.0.0.1:8000")[1].split()[0]
+            discussion = Discussion.objects.get(request__patient__last_name=name)
+            if discussion.addressed_email == email:
+                return path
+    raise AssertionError(f"no link for {name}")
+
+
+def _bulk(page: Any, label: str) -> None:
+    """Bulk confirmation: the page states the counts, then the job runs in the background."""
+    page.get_by_role("button", name=label).click()
+    page.wait_for_load_state("networkidle")
+    assert "Appliquer" in page.inner_text("h1")
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_load_state("networkidle")
+    assert "Traitement terminé" in page.inner_text("main")
+    page.get_by_role("link", name="Voir le résultat").click()
+    page.wait_for_load_state("networkidle")
+
+
+def test_crisis_cycle(
+    page: Any, live_server: Any, radiologist: Any, alice: Any, bob: Any, password: str
+):
     rooms = f.centre(radiologist)
-    facet = f.request("facet_infiltration", patient=alice)
-    f.book_procedure(facet, rooms["fluoro"], radiologist, _next_weekday(3))
-    tumoral = f.request(
-        "vertebroplasty_tumoral", patient=make_patient("Marcel", "Dupuis"), lesion_count=2
+    alice.email, bob.email = "alice@example.org", "bob@example.org"
+    alice.save(update_fields=["email"])
+    bob.save(update_fields=["email"])
+    # An intrathecal injection whose chemotherapy input nobody has given.
+    intrathecal = f.request(
+        "intrathecal_injection",
+        patient=make_patient("Irene", "Intra"),
+        intrathecal_chemotherapy=None,
     )
-    f.request("intrathecal_injection", intrathecal_chemotherapy=True)
-    f.request("vertebroplasty_benign", neutropenia=True)
+    # A facet infiltration with disabling pain despite level 3: to discuss; kept.
+    infiltration = f.request(
+        "facet_infiltration",
+        patient=alice,
+        severe_pain=True,
+        level3_analgesics="failed",
+        referring_email="martin@example.org",
+    )
+    f.book_procedure(infiltration, rooms["fluoro"], radiologist, _next_weekday(3))
+    # A joint injection for acute arthritis: to discuss; the clinician says it can wait.
+    joint = f.request(
+        "peripheral_joint_infiltration",
+        patient=bob,
+        acute_arthritis=True,
+        referring_physician="Dr Roux",
+        referring_email="roux@example.org",
+    )
+    f.book_procedure(joint, rooms["fluoro"], radiologist, _next_weekday(4))
+    # An epidural to discuss whose referrer has no e-mail: a telephone task.
+    phone = f.request(
+        "epidural_infiltration",
+        patient=make_patient("Paul", "Phone"),
+        severe_pain=True,
+        level3_analgesics="not_tolerated",
+        referring_physician="Dr Sans Adresse",
+        referring_email="",
+    )
+    # A tumoral vertebroplasty whose discussion is still open at the end of the crisis.
+    tumoral = f.request(
+        "vertebroplasty_tumoral",
+        patient=make_patient("Marcel", "Dupuis"),
+        lesion_count=2,
+        referring_email="onco@example.org",
+    )
+    # A facet infiltration without a reason to keep it: deferred in bulk.
+    plain = f.request("facet_infiltration", patient=make_patient("Denis", "Defer"))
     url = live_server.url
 
     _login(page, url, radiologist.username, password)
@@ -50,61 +117,108 @@ def test_crisis_cycle(page: Any, live_server: Any, radiologist: Any, alice: Any,
     page.get_by_label("Politique de tri").first.select_option("covid19-aphp-2020")
     page.get_by_role("button", name="Déclencher").click()
     assert "Mode crise actif" in page.inner_text("main")
-
     page.get_by_role("button", name="Lancer la simulation").click()
     page.wait_for_load_state("networkidle")
     main = page.inner_text("main")
-    assert "4 demandes triées" in main
-    assert "DUPUIS" in main  # to discuss
+    assert "6 demandes triées" in main
+    assert "Source :" in main  # each decision beside its rule's text and source
     screenshot(page, "crisis-whatif")
 
-    page.get_by_role("button", name="Confirmer les 1 « Reporter »").click()
-    page.wait_for_load_state("networkidle")
-    assert "1 décision(s) appliquée(s)" in page.inner_text("main")
-    page.get_by_role("button", name="Confirmer les 1 « Contre-indiqué »").click()
-    page.get_by_role("button", name="Confirmer les 1 « Maintenir »").click()
+    # The intrathecal injection is "à compléter", and the bulk deferral leaves it out.
+    page.get_by_role("link", name="Reporter (2)").click()
+    row = page.locator("tr", has_text="INTRA Irene")
+    assert "À compléter" in row.inner_text()
+    _bulk(page, "Confirmer les 1 « Reporter »")
+    intrathecal.refresh_from_db()
+    plain.refresh_from_db()
+    assert intrathecal.state == RequestState.VALIDATED
+    assert plain.state == RequestState.DEFERRED
+    page.goto(url + "/crise/a-completer/")
+    assert "INTRA Irene" in page.inner_text("main")
+    screenshot(page, "crisis-to-complete")
+
     mail.outbox.clear()
-    page.get_by_role("button", name="Confirmer les 1 « Discuter »").click()
+    page.goto(url + "/crise/")
+    run_link = page.locator("table a").first
+    run_link.click()
+    _bulk(page, "Confirmer les 4 « Discuter »")
+    assert Discussion.objects.count() == 4
+
+    # The infiltration: the referrer answers through the link, it is maintained.
+    referrer = page.context.browser.new_context(locale="fr-FR").new_page()
+    referrer.goto(url + _link_for("martin@example.org", "Moreau"))
+    assert "MOREAU" in referrer.inner_text("main")
+    referrer.get_by_label("Oui, le geste doit être fait maintenant").check()
+    screenshot(referrer, "crisis-answer-infiltration")
+    referrer.get_by_role("button", name="Envoyer ma réponse").click()
+    assert "Merci" in referrer.inner_text("h1")
+    infiltration.refresh_from_db()
+    assert infiltration.state == RequestState.PROCEDURE_BOOKED
+    assert infiltration.clinicians_confirmed is True
+    # Used once: the link now says so.
+    referrer.goto(url + _link_for("martin@example.org", "Moreau"))
+    assert "n'est plus valable" in referrer.inner_text("main")
+
+    # The joint injection: "it can wait": deferred, appointment released, Bob told.
+    referrer.goto(url + _link_for("roux@example.org", "Lefèvre"))
+    referrer.get_by_label("Non, il peut attendre").check()
+    referrer.get_by_role("button", name="Envoyer ma réponse").click()
+    joint.refresh_from_db()
+    assert joint.state == RequestState.DEFERRED
+    assert not Appointment.objects.filter(request=joint, status=AppointmentStatus.BOOKED).exists()
+    told = [m for m in mail.outbox if "bob@example.org" in m.to]
+    assert len(told) == 1 and "Lefèvre" not in told[0].body
+
+    # The referrer without an address: a telephone task on the crisis home.
+    page.goto(url + "/crise/")
+    assert "Appels à passer" in page.inner_text("main")
+    page.goto(url + "/crise/discussions/?telephone=1")
+    page.get_by_role("link", name="PHONE Paul").click()
+    assert "À appeler" in page.inner_text("main")
+    page.get_by_label("Oui, le geste doit être fait maintenant").check()
+    screenshot(page, "crisis-telephone-task")
+    page.get_by_role("button", name="Enregistrer la réponse").click()
     page.wait_for_load_state("networkidle")
-    screenshot(page, "crisis-applied")
-    facet.refresh_from_db()
-    assert facet.state == RequestState.DEFERRED
-    assert not Appointment.objects.filter(request=facet, status=AppointmentStatus.BOOKED).exists()
+    phone.refresh_from_db()
+    assert phone.state == RequestState.VALIDATED
+    # The answer shows on the request page.
+    page.goto(url + f"/equipe/demandes/{phone.pk}/")
+    assert "indication confirmée" in page.inner_text("#triage-inputs")
 
-    # The referring clinician answers through the secure link (no account).
-    (message,) = [m for m in mail.outbox if "martin@example.org" in m.to]
-    link = message.body.split("http://127.0.0.1:8000")[1].split()[0]
-    clinician = page.context.browser.new_context(locale="fr-FR").new_page()
-    clinician.goto(url + link)
-    assert "DUPUIS" in clinician.inner_text("main")
-    clinician.get_by_label("Oui, le geste doit être fait maintenant").check()
-    clinician.get_by_label("Lésion menaçante (risque neurologique ou fracturaire)").check()
-    screenshot(clinician, "crisis-answer-link")
-    clinician.get_by_role("button", name="Envoyer ma réponse").click()
-    assert "Merci" in clinician.inner_text("h1")
-    tumoral.refresh_from_db()
-    assert tumoral.state == RequestState.VALIDATED and tumoral.clinicians_confirmed is True
-
-    # Alice sees the deferral in her portal (crisis/_patient_notice.html, included by
-    # portal/home.html); the e-mail only told her to log in.
-    patient = page.context.browser.new_context(locale="fr-FR").new_page()
-    _login(patient, url, alice.user.username, password)
-    patient.goto(url + "/mon-espace/")
-    screenshot(patient, "crisis-portal-deferral")
-    assert "Votre rendez-vous est reporté" in patient.inner_text("main")
-
-    # End of the crisis and the recovery plan.
+    # End of the crisis: confirmation; the tumoral discussion closes, its link says so.
     page.goto(url + "/crise/")
     page.get_by_role("button", name="Terminer la crise").click()
+    assert "Terminer la crise ?" in page.inner_text("h1")
+    screenshot(page, "crisis-end-confirm")
+    page.get_by_role("button", name="Confirmer la fin de la crise").click()
+    page.wait_for_load_state("networkidle")
+    referrer.goto(url + _link_for("onco@example.org", "Dupuis"))
+    assert "La crise sanitaire est terminée" in referrer.inner_text("main")
+    tumoral.refresh_from_db()
+    assert tumoral.state == RequestState.IN_DISCUSSION
+
+    # The recovery plan, built then accepted in the background.
     page.get_by_role("button", name="Préparer le plan de reprise").click()
+    page.get_by_role("button", name="Préparer le plan").click()
     page.wait_for_load_state("networkidle")
-    assert "Plan de reprise" in page.inner_text("h1")
+    page.get_by_role("link", name="Voir le résultat").click()
+    page.wait_for_load_state("networkidle")
+    assert "Attente par priorité, en jours" in page.inner_text("main")
+    assert "CP-SAT" not in page.inner_text("main")
+    assert RecoveryItem.objects.filter(request=tumoral).exists()  # carried into the plan
     screenshot(page, "crisis-plan")
+    mail.outbox.clear()
     page.get_by_role("button", name="Accepter le plan et prendre les rendez-vous").click()
+    page.get_by_role("button", name="Confirmer : prendre les rendez-vous").click()
     page.wait_for_load_state("networkidle")
-    assert "Plan accepté" in page.inner_text("main")
-    facet.refresh_from_db()
-    assert facet.state == RequestState.PROCEDURE_BOOKED
+    assert "rendez-vous pris" in page.inner_text("main")
+    screenshot(page, "crisis-plan-accepted")
+    job = CrisisJob.objects.get(kind="plan_accept")
+    assert job.status == RunStatus.DONE and job.result["booked"] >= 3
+    for req in (plain, joint, tumoral):
+        req.refresh_from_db()
+        assert req.state == RequestState.PROCEDURE_BOOKED, req
+    assert [m for m in mail.outbox if "bob@example.org" in m.to]  # told of the new date
     page.goto(url + "/crise/tableau-de-bord/")
     assert page.locator("svg.chart").count() == 3
     screenshot(page, "crisis-dashboard")

@@ -156,7 +156,10 @@ def job_execute(job_id: int) -> CrisisJob:
         )
         job.refresh_from_db()
         log_action(
-            actor=actor, action="crisis.job_done", obj=job, details={"kind": job.kind, **result}
+            actor=actor,
+            action="crisis.job_done",
+            obj=job,
+            details={"kind": job.kind, **{k: v for k, v in result.items() if k != "failures"}},
         )
     return job
 
@@ -173,7 +176,12 @@ def _plan_create(job: CrisisJob, actor: Any) -> dict[str, Any]:
 def _plan_accept(job: CrisisJob, actor: Any) -> dict[str, Any]:
     assert job.plan is not None
     result = plan_accept(plan=job.plan, actor=actor, job_id=job.pk)
-    return {"booked": result.booked, "failed": [i for i, _r in result.failed]}
+    # The failures name the patient (shown to staff on the job page, never in the audit).
+    return {
+        "booked": result.booked,
+        "failed": [i for i, _r in result.failed],
+        "failures": [r for _i, r in result.failed],
+    }
 
 
 @task()
