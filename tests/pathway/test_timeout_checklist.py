@@ -10,11 +10,16 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils.html import escape
 
 from geste.audit.models import AuditEvent
 from geste.pathway.models import RequestState, TimeOut, TimeOutCheck
 from geste.pathway.services import TransitionError, request_transition
-from geste.pathway.services_day import timeout_checklist_confirm, timeout_record
+from geste.pathway.services_day import (
+    timeout_checklist_confirm,
+    timeout_evaluate,
+    timeout_record,
+)
 from tests.conftest import client_for
 from tests.pathway.factories import book, declare, lab, make_request
 
@@ -104,7 +109,8 @@ def test_timeout_page_checklist_by_both_and_rule_shown(alice, arrived, radiologi
     assert "checked" not in str(page.context["checklist"]["check_identity"])
     assert tc.post(url, POST_YES).status_code == 302
     html = dr.get(url).content.decode()
-    assert ("data-rule=" in html and "SIR" in html) or "HAS" in html
+    fever = next(f for f in timeout_evaluate(arrived).findings if f.code == "fever")
+    assert f'data-rule="{fever.rule}"' in html and escape(fever.source) in html
     # The radiologist's post without the checklist records nothing.
     dr.post(url, {})
     assert not TimeOut.objects.filter(request=arrived).exists()
