@@ -167,8 +167,7 @@ CACHES = {
 GESTE_STAFF_2FA = env_str("GESTE_STAFF_2FA", "required")
 if GESTE_STAFF_2FA not in {"required", "optional"}:
     raise EnvError(f"GESTE_STAFF_2FA must be 'required' or 'optional', got {GESTE_STAFF_2FA!r}")
-OTP_TOTP_ISSUER = env_str("GESTE_OTP_ISSUER", "geste")
-TWO_FACTOR_LOGIN_TIMEOUT = 600
+OTP_TOTP_ISSUER = env_str("GESTE_OTP_ISSUER", "geste")  # the name authenticator apps show
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "landing"
 

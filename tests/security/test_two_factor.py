@@ -106,6 +106,9 @@ def test_unenrolled_staff_is_taken_to_enrolment_and_enrols_with_a_real_code(
     assert step.status_code == 200
     assert "qrcode" in step.content.decode()
     secret = client.session["django_two_factor-qr_secret_key"]
+    assert f"otpauth://totp/geste%3A%20reception?secret={secret}" in step.content.decode()
+    qr = client.get("/compte/double-authentification/qrcode/")
+    assert qr.status_code == 200 and qr["Content-Type"].startswith("image/svg+xml")
     done = client.post(
         SETUP_PAGE,
         {"setup_view-current_step": "generator", "generator-token": totp_b32(secret)},

@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from two_factor import views as tf_views
+from two_factor.utils import get_otpauth_url
 
 from geste.audit.actions import AuditAction
 from geste.audit.services import log_action
@@ -132,6 +133,16 @@ def login_code(request: HttpRequest) -> HttpResponseBase:
 class SetupView(tf_views.SetupView):
     """Enrolment (QR code, then a first code from the app); audited."""
 
+    def get_context_data(self, form: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(form, **kwargs)
+        if "otpauth_url" in context:
+            # The name the app shows: ours, not the host name (no sites framework here).
+            context["issuer"] = settings.OTP_TOTP_ISSUER
+            context["otpauth_url"] = get_otpauth_url(
+                self.request.user.get_username(), context["secret_key"], settings.OTP_TOTP_ISSUER
+            )
+        return context
+
     def done(self, form_list: Any, **kwargs: Any) -> HttpResponse:
         response = super().done(form_list, **kwargs)
         self.request.session[SESSION_HAS_DEVICE] = True
@@ -142,6 +153,11 @@ class SetupView(tf_views.SetupView):
             details={"method": "totp"},
         )
         return response
+
+
+class QRGeneratorView(tf_views.QRGeneratorView):
+    def get_issuer(self) -> str:
+        return str(settings.OTP_TOTP_ISSUER)
 
 
 class BackupTokensView(tf_views.BackupTokensView):

@@ -15,7 +15,7 @@ urlpatterns = [
     path("code/", twofactor.login_code, name="login_code"),
     path("double-authentification/", tf_views.ProfileView.as_view(), name="profile"),
     path("double-authentification/activer/", twofactor.SetupView.as_view(), name="setup"),
-    path("double-authentification/qrcode/", tf_views.QRGeneratorView.as_view(), name="qr"),
+    path("double-authentification/qrcode/", twofactor.QRGeneratorView.as_view(), name="qr"),
     path(
         "double-authentification/activee/",
         tf_views.SetupCompleteView.as_view(),
