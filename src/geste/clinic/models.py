@@ -359,3 +359,55 @@ class DrugHoldInterval(models.Model):
             raise ValidationError(
                 {"hours_low_crcl": _("Une clairance basse ne peut pas raccourcir l'intervalle.")}
             )
+
+
+class MessageKind(models.TextChoices):
+    BOOKED = "booked", _("Rendez-vous confirmé")
+    MOVED = "moved", _("Rendez-vous déplacé")
+    CANCELLED = "cancelled", _("Rendez-vous annulé")
+    PROCEDURE_BOOKED = "procedure_booked", _("Geste programmé")
+    WAITLIST_OFFER = "waitlist_offer", _("Créneau proposé (liste d'attente)")
+    INSTRUCTIONS_CHANGED = "instructions_changed", _("Consignes modifiées")
+    REMINDER = "reminder", _("Rappel de rendez-vous")
+    FOLLOWUP_DUE = "followup_due", _("Suivi à remplir")
+
+
+class MessageChannel(models.TextChoices):
+    EMAIL = "email", _("e-mail")
+    SMS = "sms", _("SMS")
+
+
+class MessageStatus(models.TextChoices):
+    SENT = "sent", _("envoyé")
+    FAILED = "failed", _("échec")
+
+
+class SentMessage(models.Model):
+    """One message to a patient on one channel: who, when, kind, status. Never its content
+    (the administrators' page lists these; the text itself is not kept)."""
+
+    # By name: clinic is below patients in the layers (no import of the model).
+    patient = models.ForeignKey(
+        "patients.Patient",
+        verbose_name=_("patient"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # A masked address when there is no patient (e.g. a sign-up e-mail): "a***@example.org".
+    recipient = models.CharField(_("destinataire"), max_length=120, blank=True)
+    kind = models.CharField(_("type"), max_length=30, choices=MessageKind.choices)
+    channel = models.CharField(_("canal"), max_length=10, choices=MessageChannel.choices)
+    status = models.CharField(_("statut"), max_length=10, choices=MessageStatus.choices)
+    # The exception's class name only (no address, no text).
+    error = models.CharField(_("erreur"), max_length=80, blank=True)
+    sent_at = models.DateTimeField(_("envoyé le"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        verbose_name = _("message envoyé")
+        verbose_name_plural = _("messages envoyés")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.channel} {self.status}"
