@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "geste.web.badinput.BadInputMiddleware",  # NUL, dates out of range, 413 (issue 12, 8)
     "geste.security.middleware.TwoFactorMiddleware",
     "geste.security.middleware.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -25,9 +25,11 @@ def waitlist(request: HttpRequest) -> HttpResponse:
     """The waiting list in offer order; each line can be moved with a reason (audited)."""
     forms: dict[int, WaitlistReorderForm] = {}
     if request.method == "POST":
+        raw = request.POST.get("entry", "")
         entry = (
             WaitlistEntry.objects.filter(
-                pk=request.POST.get("entry") or 0, status=WaitlistStatus.WAITING
+                pk=int(raw) if raw.isdigit() else 0,  # a typed-in "abc" is a 404, not a 500
+                status=WaitlistStatus.WAITING,
             )
             .select_related("patient")
             .first()
