@@ -64,15 +64,19 @@ class SignupForm(forms.Form):
     )
 
     def clean_email(self) -> str:
+        # A known address is NOT an error here: saying so would tell anyone that this person
+        # is a patient of the centre (health data). The page answers as for a new address and
+        # the address's owner gets a message instead (portal/views/booking.py).
         email: str = self.cleaned_data["email"].strip().lower()
-        if (
+        return email
+
+    def address_known(self) -> bool:
+        """Does an account already use the cleaned e-mail address?"""
+        email = self.cleaned_data["email"]
+        return (
             User.objects.filter(username__iexact=email).exists()
             or User.objects.filter(email__iexact=email).exists()
-        ):
-            raise forms.ValidationError(
-                _("Un compte existe déjà avec cette adresse : connectez-vous.")
-            )
-        return email
+        )
 
     def clean_birth_date(self) -> date:
         born: date = self.cleaned_data["birth_date"]

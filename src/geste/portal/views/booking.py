@@ -2,19 +2,32 @@
 
 Step 1: a procedure from a plain-language list. Step 2: a consultation slot; a visitor who is
 not logged in creates the patient account (identity, e-mail, password) on the same page. The
-booking creates the request and moves it to consultation_booked (in appointment_book)."""
+booking creates the request and moves it to consultation_booked (in appointment_book).
+
+No account enumeration (issue 12, point 3): being a patient of a spine centre is health data,
+so a visitor's sign-up ends on the same "check your e-mail" page whether the address is new or
+already has an account. A new address gets its account, its booking and a confirmation
+e-mail; a known one gets nothing booked and a message to the address's owner ("someone tried
+to create an account with your address"). Both paths hash the password once, so the answer
+takes the same time. The visitor is not logged in by the sign-up (a session cookie would tell
+the two apart); the e-mail says to log in. Anonymous sign-up POSTs are rate-limited per
+address (GESTE_RATE_SIGNUP) on the shared cache.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -28,6 +41,7 @@ from geste.scheduling.errors import BookingError
 from geste.scheduling.forms import SignupForm, slot_value
 from geste.scheduling.models import AppointmentKind
 from geste.scheduling.selectors import SlotOption, resolve_slot
+from geste.security.ratelimit import client_key, hit, too_many
 
 SLOTS_SHOWN = 12
 
@@ -76,12 +90,23 @@ def book_slot(request: HttpRequest, code: str) -> HttpResponse:
     slot_error = ""
     chosen = request.POST.get("slot", "")
     if request.method == "POST":
+        if form is not None:
+            retry = hit("signup", client_key(request), settings.GESTE_RATE_SIGNUP)
+            if retry is not None:
+                return too_many(request, retry)
         try:
             slot = resolve_slot(chosen)
         except BookingError as exc:
             slot, slot_error = None, str(exc)
         if form is not None and not form.is_valid():
             pass
+        elif slot is not None and form is not None:
+            try:
+                _signup(request, procedure, form, slot)
+            except BookingError as exc:
+                slot_error = str(exc)
+            else:
+                return render(request, "portal/signup_check_email.html", {})
         elif slot is not None:
             try:
                 appointment = _book(request, procedure, patient, form, slot)
@@ -123,7 +148,9 @@ def _book(
         if patient is None:
             assert form is not None
             new_user, patient = _create_account(form)
-        actor: Any = new_user or request.user
+            actor: Any = new_user
+        else:
+            actor = request.user
         req = request_for_consultation(patient=patient, procedure=procedure, actor=actor)
         appointment = appointment_book(
             patient=patient,
@@ -137,8 +164,62 @@ def _book(
             video=request.POST.get("video") == "on",
         )
     if new_user is not None:
-        login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")
+        email, when = new_user.email, appointment.start
+        transaction.on_commit(lambda: _mail_booked(request, email, when))
     return appointment
+
+
+def _signup(request: HttpRequest, procedure: Procedure, form: SignupForm, slot: SlotOption) -> None:
+    """A visitor's sign-up: the same outcome for a new and a known address (module doc)."""
+    email = form.cleaned_data["email"]
+    if not form.address_known():
+        try:
+            _book(request, procedure, None, form, slot)
+            return
+        except IntegrityError:
+            pass  # the address was taken between the check and the insert: a known address
+    make_password(form.cleaned_data["password1"])  # the same work as a new account
+    owner = User.objects.filter(email__iexact=email).first() or (
+        User.objects.filter(username__iexact=email).first()
+    )
+    with transaction.atomic():
+        log_action(
+            actor=None,
+            action="patient.signup_known_address",
+            obj=owner,
+            patient=Patient.objects.filter(user=owner).first() if owner else None,
+            request=request,
+        )
+        transaction.on_commit(lambda: _mail_known_address(request, email))
+
+
+def _login_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("login"))
+
+
+def _mail_booked(request: HttpRequest, email: str, when: datetime) -> None:
+    # No procedure type in a message to a patient: the date and the centre only.
+    body = _(
+        "Bonjour,\n\nVotre compte patient est créé et votre consultation est réservée le "
+        "%(when)s.\nConnectez-vous pour la retrouver et préparer votre venue : %(url)s\n"
+    ) % {
+        "when": timezone.localtime(when).strftime("%d/%m/%Y à %H:%M"),
+        "url": _login_url(request),
+    }
+    send_mail(_("Votre compte et votre rendez-vous"), body, None, [email])
+
+
+def _mail_known_address(request: HttpRequest, email: str) -> None:
+    body = _(
+        "Bonjour,\n\nQuelqu'un a essayé de créer un compte patient avec votre adresse e-mail. "
+        "Votre adresse a déjà un compte : aucun nouveau compte n'a été créé et rien n'a été "
+        "réservé.\nSi c'était vous, connectez-vous : %(login)s\nou choisissez un nouveau mot "
+        "de passe : %(reset)s\nSinon, vous pouvez ignorer ce message.\n"
+    ) % {
+        "login": _login_url(request),
+        "reset": request.build_absolute_uri(reverse("password_reset")),
+    }
+    send_mail(_("Tentative de création de compte avec votre adresse"), body, None, [email])
 
 
 def _create_account(form: SignupForm) -> tuple[User, Patient]:
