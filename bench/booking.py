@@ -331,6 +331,13 @@ def main() -> int:
         "GESTE_ALLOWED_HOSTS": "127.0.0.1",
         "GESTE_LOG_LEVEL": "ERROR",
         "GESTE_TASKS_BACKEND": "django_tasks.backends.dummy.DummyBackend",
+        # A production server refuses console backends, redirects to HTTPS and rate-limits the
+        # API: a loopback benchmark sends nothing, speaks plain HTTP and must not be throttled.
+        "GESTE_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        "GESTE_SMS_BACKEND": "geste.clinic.sms.DisabledSmsBackend",
+        "GESTE_SSL_REDIRECT": "0",
+        "GESTE_SECURE_COOKIES": "0",
+        "GESTE_RATE_API": "1000000/m",
     }
     server = None
     try:
