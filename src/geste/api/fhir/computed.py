@@ -17,7 +17,9 @@ from geste.api.fhir.mappers import clinical, questionnaire
 from geste.api.fhir.mappers import scheduling as sched_map
 from geste.api.fhir.search import instant_bound, reference_id
 from geste.clinic.models import Procedure
+from geste.documents.pdf import report_pdf
 from geste.pathway.models import ProcedureRecord, Report
+from geste.pathway.sessions import session_length
 from geste.patients.models import LabResult
 from geste.scheduling.models import AppointmentKind
 
@@ -129,8 +131,6 @@ def slot_read(slot_id: str, user: Any) -> dict[str, Any]:
     option = slots.still_free(key, user=user)
     if option is None:
         # Computed slots are not stored: a taken one reads as busy, with its planned length.
-        from geste.pathway.sessions import session_length
-
         end = key.start + session_length(kind=key.kind, procedure=procedure)
         return sched_map.slot(key, end, procedure, status="busy")
     return sched_map.slot(key, option.end, procedure)
@@ -160,8 +160,6 @@ def binary_report(binary_id: str) -> Report:
 
 
 def binary_response(request: HttpRequest, report: Report) -> HttpResponse | dict[str, Any]:
-    from geste.documents.pdf import report_pdf
-
     pdf = report_pdf(report)
     if "json" in request.headers.get("Accept", ""):
         return {

@@ -17,8 +17,10 @@ from geste.api.fhir.http import FhirError, authenticate, fhir_view, read_json, r
 from geste.api.fhir.kinds import KINDS, filtered, get
 from geste.api.fhir.mappers import patient as patient_map
 from geste.api.fhir.mappers import questionnaire, requests
+from geste.api.fhir.mappers.scheduling import appointment as appointment_map
 from geste.api.fhir.search import bundle, paging, reference_id
 from geste.audit.services import log_action
+from geste.patients.models import Patient
 
 COMPUTED = ("Slot", "Observation", "Questionnaire", "Binary")
 
@@ -106,8 +108,6 @@ def appointment_operation(request: HttpRequest, operation: str) -> HttpResponse:
     if operation == "hold":
         return respond(operations.hold(request, read_json(request), user=user), 200)
     status, appointment, ident = operations.book(request, read_json(request), user=user)
-    from geste.api.fhir.mappers.scheduling import appointment as appointment_map
-
     location = request.build_absolute_uri(f"/fhir/R4/Appointment/{appointment.pk}")
     return respond(appointment_map(appointment, ident), status, Location=location)
 
@@ -154,8 +154,6 @@ def _search(request: HttpRequest, resource_type: str, user: Any) -> HttpResponse
     patient = None
     who = request.GET.get("patient") or request.GET.get("subject")
     if who and who.replace("Patient/", "").isdigit():
-        from geste.patients.models import Patient
-
         patient = Patient.objects.filter(pk=int(who.replace("Patient/", ""))).first()
     log_action(
         actor=user,
