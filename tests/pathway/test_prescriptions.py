@@ -161,3 +161,14 @@ def test_patient_sees_and_downloads_only_signed_prescriptions(alice, alice_clien
     prescription_sign(prescription=p, actor=radiologist)
     assert alice_client.get(pdf).status_code == 200
     assert pdf in alice_client.get(reverse("portal:my_results")).content.decode()
+
+
+def test_particulate_corticosteroid_refused_for_a_cervical_epidural(alice, radiologist):
+    p = _products(make_request(alice, state=RequestState.VALIDATED, region="cervical"), radiologist)
+    depo = FormularyItem.objects.get(inn="méthylprednisolone (acétate)")
+    with pytest.raises(PrescriptionError, match="particulaire"):
+        prescription_item_add(prescription=p, formulary=depo, dose=40, actor=radiologist)
+    lumbar = _products(
+        make_request(alice, "facet_infiltration", state=RequestState.VALIDATED), radiologist
+    )
+    prescription_item_add(prescription=lumbar, formulary=depo, dose=40, actor=radiologist)

@@ -157,3 +157,14 @@ def test_record_page_refuses_an_incomplete_record(epidural, radiologist):
     data["drug_item"] = FormularyItem.objects.get(inn="dexaméthasone").pk
     assert dr.post(url, data).status_code == 302
     assert ProcedureRecord.objects.get(request=epidural).drug_dose_mg == 7.5
+
+
+def test_particulate_corticosteroid_refused_in_the_cervical_epidural_space(alice, radiologist):
+    cervical = make_request(alice, state=RequestState.READY, region="cervical")
+    depo = FormularyItem.objects.get(inn="méthylprednisolone (acétate)")
+    assert depo.particulate and not FormularyItem.objects.get(inn="dexaméthasone").particulate
+    errors = _refused(cervical, radiologist, drug_item=depo, drug_dose_mg=40)
+    assert "particulaire" in errors["drug_item"][0]
+    procedure_record_create(
+        request=cervical, actor=radiologist, values={**_values(), "operator": radiologist}
+    )

@@ -10,15 +10,34 @@ from geste.pathway.formulary import REVIEW_NOTE, FormularyItem
 
 @admin.register(FormularyItem)
 class FormularyItemAdmin(admin.ModelAdmin):
-    list_display = ("product", "inn", "kind", "strength", "dose", "max_dose", "unit", "active")
-    list_filter = ("kind", "active")
+    list_display = (
+        "product",
+        "inn",
+        "kind",
+        "strength",
+        "dose",
+        "max_dose",
+        "unit",
+        "particulate",
+        "active",
+    )
+    list_filter = ("kind", "particulate", "active")
     list_editable = ("active",)
     search_fields = ("product", "inn")
     fieldsets = (
         (
             _("Produit"),
             {
-                "fields": ("kind", "product", "inn", "strength", "route", "active", "sort_order"),
+                "fields": (
+                    "kind",
+                    "product",
+                    "inn",
+                    "strength",
+                    "route",
+                    "particulate",
+                    "active",
+                    "sort_order",
+                ),
                 "description": REVIEW_NOTE,
             },
         ),

@@ -42,6 +42,10 @@ class FormularyItem(models.Model):
         max_length=300,
         blank=True,
     )
+    # Particulate corticosteroid suspensions (methylprednisolone acetate, triamcinolone):
+    # never by the foraminal route nor into the cervical epidural space (embolic infarction
+    # of the cord; ANSM 2011 warning on particulate corticosteroids in the spine).
+    particulate = models.BooleanField(_("suspension particulaire"), default=False)
     active = models.BooleanField(_("disponible"), default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
     note = models.CharField(_("remarque"), max_length=200, blank=True)
@@ -213,6 +217,18 @@ SEED: list[tuple[str, str, str, str, float, float, str, str, str, str]] = [
 ]
 
 
+PARTICULATE_INNS = ("méthylprednisolone (acétate)", "triamcinolone (acétonide)")
+
+
+def particulate_forbidden(item: FormularyItem, procedure_code: str, region: str) -> bool:
+    """A particulate corticosteroid where it must never go: foraminal, cervical epidural."""
+    if not item.particulate:
+        return False
+    return procedure_code == "foraminal_infiltration" or (
+        procedure_code == "epidural_infiltration" and region == "cervical"
+    )
+
+
 def seed_formulary(apps: object = None) -> None:
     """Create the seed rows that are missing (by product); never overwrite the centre's edits."""
     if apps is None:
@@ -220,6 +236,7 @@ def seed_formulary(apps: object = None) -> None:
 
         apps = global_apps
     model = apps.get_model("pathway", "FormularyItem")  # type: ignore[attr-defined]
+    particulate_known = any(f.name == "particulate" for f in model._meta.get_fields())
     for order, row in enumerate(SEED):
         kind, product, inn, strength, dose, max_dose, unit, route, default_for, note = row
         model.objects.get_or_create(
@@ -235,5 +252,7 @@ def seed_formulary(apps: object = None) -> None:
                 "default_for": default_for,
                 "note": note,
                 "sort_order": order,
+                # The historical model of migration 0006 has no such field (added in 0009).
+                **({"particulate": inn in PARTICULATE_INNS} if particulate_known else {}),
             },
         )

@@ -17,12 +17,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from geste import PARIS
 from geste.audit.services import log_action
 from geste.clinic.models import CentreSettings, Role
 from geste.pathway.adapters import case_from_request
-from geste.pathway.formulary import FormularyItem, FormularyKind, PrescriptionItem
+from geste.pathway.formulary import (
+    FormularyItem,
+    FormularyKind,
+    PrescriptionItem,
+    particulate_forbidden,
+)
 from geste.pathway.models import Prescription, ProcedureRequest
 from geste.pathway.records import PrescriptionKind
 from geste.patients.models import Declaration
@@ -41,6 +47,12 @@ STEROID_PROCEDURES = frozenset(
         "discal_infiltration",
         "peripheral_joint_infiltration",
     }
+)
+
+
+PARTICULATE_REFUSED = _l(
+    "Corticoïde particulaire : jamais par voie foraminale ni péridurale cervicale ; "
+    "prescrivez la dexaméthasone (non particulaire)."
 )
 
 
@@ -187,6 +199,11 @@ def _check_item(
                 % {"max": item.max_dose, "unit": item.unit}
             }
         )
+    req = prescription.request
+    if particulate_forbidden(
+        item, req.procedure.code, req.region or default_region(req.procedure.code)
+    ):
+        raise PrescriptionError({"formulary": PARTICULATE_REFUSED})
     if (
         item.kind == FormularyKind.IODINATED
         and contrast_allergy(prescription.request.patient)

@@ -21,9 +21,20 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from geste.clinic.models import ContrastConfirmation
-from geste.pathway.formulary import CONTRAST_KINDS, FormularyKind, PrescriptionItem
+from geste.pathway.formulary import (
+    CONTRAST_KINDS,
+    FormularyKind,
+    PrescriptionItem,
+    particulate_forbidden,
+)
 from geste.pathway.models import ProcedureRequest
-from geste.pathway.prescriptions import MIN_REASON, STEROID_PROCEDURES, contrast_allergy
+from geste.pathway.prescriptions import (
+    MIN_REASON,
+    PARTICULATE_REFUSED,
+    STEROID_PROCEDURES,
+    contrast_allergy,
+)
+from geste.rules.case import default_region
 
 _CONFIRMATIONS = {ContrastConfirmation.ARTHROGRAPHY, ContrastConfirmation.EPIDUROGRAPHY}
 
@@ -91,6 +102,10 @@ def _drug_errors(request: ProcedureRequest, v: dict[str, Any], errors: dict[str,
         return
     if request.procedure.code in STEROID_PROCEDURES and item.kind != FormularyKind.CORTICOSTEROID:
         errors["drug_item"] = _("Pour une infiltration, le produit injecté est un corticoïde.")
+        return
+    code = request.procedure.code
+    if particulate_forbidden(item, code, request.region or default_region(code)):
+        errors["drug_item"] = str(PARTICULATE_REFUSED)
         return
     _dose_errors(item, v.get("drug_dose_mg"), "drug_dose_mg", errors)
 
