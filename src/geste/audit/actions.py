@@ -144,6 +144,10 @@ class AuditAction(models.TextChoices):
     DICOM_DOSE_ALERT_RAISED = "dicom.dose_alert_raised", _("Alerte de dose déclenchée")
     DICOM_DOSE_ALERT_ACKNOWLEDGED = "dicom.dose_alert_acknowledged", _("Alerte de dose vue")
     DICOM_RECORD_DOSE_FILLED = "dicom.record_dose_filled", _("Dose reportée dans la fiche du geste")
+    DICOM_DOSE_UNMATCHED_READ = (
+        "dicom.dose_unmatched_read",
+        _("Rapports de dose non rattachés consultés"),
+    )
     RULES_CHECK = "rules.check", _("Vérification de sécurité (API)")
     RULES_TRIAGE = "rules.triage", _("Tri de crise (API)")
     FHIR_READ = "fhir.read", _("Ressource FHIR lue")

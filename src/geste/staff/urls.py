@@ -10,6 +10,7 @@ from geste.staff.views import (
     dashboard,
     day,
     documents,
+    dose,
     home,
     patients,
     planner,
@@ -64,4 +65,8 @@ urlpatterns = [
     path(A + "annuler/", planner.staff_cancel, name="staff_cancel"),
     path(A + "absent/", planner.staff_no_show, name="staff_no_show"),
     path("agenda/", agenda.agenda, name="agenda"),
+    # the equipment's dose
+    path("dose/", dose.dose_levels, name="dose"),
+    path("dose/non-rattaches/", dose.dose_unmatched, name="dose_unmatched"),
+    path("dose/alertes/<int:pk>/vue/", dose.dose_alert_ack, name="dose_alert_ack"),
 ]

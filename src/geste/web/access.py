@@ -83,6 +83,11 @@ PAGES: dict[str, frozenset[str]] = {
     "staff:staff_cancel": BOOKERS,
     "staff:staff_no_show": BOOKERS,
     "staff:agenda": frozenset({RAD}),
+    # the equipment's dose: reports matched by hand by those at the unit, the median per
+    # room for the clinicians, alerts read by a radiologist
+    "staff:dose_unmatched": frozenset({TECH, RAD}),
+    "staff:dose": CLINICAL,
+    "staff:dose_alert_ack": frozenset({RAD}),
     # crisis: the clinical decisions of the published policy
     **dict.fromkeys(
         (

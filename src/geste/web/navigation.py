@@ -30,11 +30,14 @@ NAV: dict[str, list[tuple[str, Any]]] = {
     Role.TECHNOLOGIST: [
         ("staff:home", _("Accueil")),
         ("staff:tech_worklist", _("Liste de travail")),
+        ("staff:dose_unmatched", _("Dose : non rattachés")),
     ],
     Role.RADIOLOGIST: [
         ("staff:dashboard", _("Tableau de bord")),
         ("staff:agenda", _("Mon agenda")),
         ("staff:patients", _("Patients")),
+        ("staff:dose", _("Dose")),
+        ("staff:dose_unmatched", _("Dose : non rattachés")),
         ("crisis:home", _("Mode crise")),
     ],
     Role.ADMINISTRATOR: [
@@ -43,6 +46,7 @@ NAV: dict[str, list[tuple[str, Any]]] = {
         ("staff:planner", _("Planning")),
         ("staff:waitlist", _("Liste d'attente")),
         ("staff:outcomes", _("Résultats cliniques")),
+        ("staff:dose", _("Dose")),
         ("crisis:home", _("Mode crise")),
         ("staff:settings", _("Paramètres")),
         ("staff:audit", _("Journal d'audit")),

@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from geste.dicom.selectors import open_dose_alerts
 from geste.pathway import selectors
 from geste.pathway.charts import outcomes as compute_outcomes
 from geste.pathway.charts import pain_svg
@@ -30,6 +31,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "d": d,
             "alerts": [(fu, [str(labels.get(e, e)) for e in fu.adverse_events]) for fu in d.alerts],
+            "dose_alerts": open_dose_alerts(),
         },
     )
 

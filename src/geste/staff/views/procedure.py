@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 
 from geste.audit.services import log_action
 from geste.clinic.models import Role
+from geste.dicom.alerts import report_dose_text
+from geste.dicom.services import dose_prefill, record_dose_fill
 from geste.pathway import selectors
 from geste.pathway.adapters import case_from_request
 from geste.pathway.clearances import ClearanceForm
@@ -45,6 +47,9 @@ from geste.pathway.services_day import (
 from geste.pathway.texts import dose_lines, report_draft, technique_text
 from geste.rules.explain import finding_text
 from geste.staff.roles import allow
+
+# The record's dose fields that come from the equipment's dose report (`dicom.services`).
+DOSE_FIELDS = ("dap_mgy_cm2", "fluoroscopy_s", "reference_air_kerma_mgy")
 
 
 @allow("staff:timeout")
@@ -121,7 +126,15 @@ def _timeout_page(
 @allow("staff:record")
 def record(request: HttpRequest, pk: int) -> HttpResponse:
     req = selectors.get_request_for_user(request.user, pk)
-    form = ProcedureRecordForm(request.POST or None, proc_request=req)
+    dose = dose_prefill(req)
+    form = ProcedureRecordForm(request.POST or None, proc_request=req, initial=dose or {})
+    if dose is not None:
+        # The equipment's dose report is the source: shown, never retyped (a disabled field
+        # keeps its initial value whatever is posted).
+        source = _("Source : %(s)s") % {"s": dose["source"]}
+        for name in DOSE_FIELDS:
+            form.fields[name].disabled = True
+            form.fields[name].help_text = source
     if request.method == "POST" and form.is_valid():
         try:
             procedure_record_create(
@@ -129,13 +142,15 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 values={**form.cleaned_data, "operator": request.user},
             )
+            # A report that arrived while the form was open still wins over the form.
+            record_dose_fill(request=req, actor=request.user)
             messages.success(request, _("Geste enregistré."))
             return redirect("staff:report", pk=pk)
         except RecordError as exc:
             form.add_error(None, exc)
         except TransitionError as exc:
             messages.error(request, str(exc))
-    return render(request, "staff/record.html", {"form": form, "req": req})
+    return render(request, "staff/record.html", {"form": form, "req": req, "dose": dose})
 
 
 @allow("staff:report")
@@ -148,7 +163,11 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     signed = Report.objects.filter(request=req).first()
     if signed is not None:
         return _signed_report(request, req, signed)
-    form = ReportForm(request.POST or None, initial={"text": report_draft(req)})
+    # The equipment's dose notes (skin follow-up advice, cumulative dose) start the draft's
+    # dose paragraph: the radiologist signs them with the text (pathway cannot import dicom).
+    dose_note = report_dose_text(req)
+    draft = report_draft(req) + ("\n" + dose_note if dose_note else "")
+    form = ReportForm(request.POST or None, initial={"text": draft})
     if request.method == "POST" and form.is_valid():
         try:
             report_sign(request=req, actor=request.user, **form.cleaned_data)
@@ -159,7 +178,13 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "staff/report.html",
-        {"form": form, "req": req, "technique": technique_text(req), "record": req.record},
+        {
+            "form": form,
+            "req": req,
+            "technique": technique_text(req),
+            "record": req.record,
+            "dose_note": dose_note,
+        },
     )
 
 

@@ -15,6 +15,7 @@ from geste.audit.services import log_action
 from geste.clinic.models import Role
 from geste.crisis.inputs import REQUEST_INPUTS, TriageInputsForm, inputs_for, triage_inputs_set
 from geste.crisis.selectors import active_policy, last_answer
+from geste.dicom.services import dose_prefill
 from geste.documents.models import Document, DocumentKind
 from geste.pathway import selectors
 from geste.pathway.booking import earliest_slots
@@ -114,6 +115,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "labs": lab_results(req.patient),
             "transitions": req.transitions.select_related("actor"),
             "prescriptions": req.prescriptions.all(),
+            "dose": dose_prefill(req),  # the equipment's dose report, with its source
             "slots": [(slot_value(o.start, o.room.pk, o.radiologist.pk), o) for o in slots],
             "can_book": getattr(request.user, "role", "") in BOOKING_ROLES,
             "is_clinician": getattr(request.user, "role", "")
