@@ -37,8 +37,12 @@ def release_appointments(request: ProcedureRequest, actor: Any) -> int:
     for appointment in Appointment.objects.filter(
         request=request, status=AppointmentStatus.BOOKED, start__gte=timezone.now()
     ):
+        # Crisis mode tells the patient once per action itself (crisis.notify).
         appointment_cancel(
-            appointment=appointment, actor=actor, reason=_("Report lié au mode crise")
+            appointment=appointment,
+            actor=actor,
+            reason=_("Report lié au mode crise"),
+            tell_patient=False,
         )
         released += 1
     return released

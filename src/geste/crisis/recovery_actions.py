@@ -81,6 +81,7 @@ def _book(item: RecoveryItem, actor: Any, told: set[int]) -> None:
                 radiologist=radiologist,
                 actor=actor,
                 request=req,
+                tell_patient=False,  # one crisis message per patient per batch (below)
             )
         except BookingError as exc:
             raise CrisisError(str(exc)) from None

@@ -11,14 +11,13 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from geste.clinic.models import CentreSettings
-from geste.clinic.sms import send_sms
+from geste.clinic.messages import message_send
+from geste.clinic.models import CentreSettings, MessageKind
 from geste.pathway.prerequisites import prerequisites
 from geste.scheduling.capacity import local_at
 from geste.scheduling.ics import appointment_ics
@@ -95,18 +94,31 @@ def send_appointment_reminder(appointment_id: int) -> int:
     patient = appointment.patient
     body = reminder_text(appointment)
     sent = 0
+    # Claim and send in one transaction per channel: the claim's unique row makes a second
+    # run send nothing; message_send records the delivery (sent or failed) either way.
     if patient.email:
         with transaction.atomic():
             if _claim(appointment, ReminderChannel.EMAIL):
-                message = EmailMessage(
-                    subject=_("Rappel de votre rendez-vous"), body=body, to=[patient.email]
+                message_send(
+                    patient_or_address=patient,
+                    kind=MessageKind.REMINDER,
+                    subject=_("Rappel de votre rendez-vous"),
+                    body=body,
+                    attachments=[
+                        ("rendez-vous.ics", appointment_ics(appointment), "text/calendar")
+                    ],
+                    sms=False,
                 )
-                message.attach("rendez-vous.ics", appointment_ics(appointment), "text/calendar")
-                message.send()
                 sent += 1
     if patient.phone:
         with transaction.atomic():
             if _claim(appointment, ReminderChannel.SMS):
-                send_sms(patient.phone, body)
+                message_send(
+                    patient_or_address=patient,
+                    kind=MessageKind.REMINDER,
+                    subject="",
+                    body=body,
+                    email=False,
+                )
                 sent += 1
     return sent

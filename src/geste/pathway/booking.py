@@ -21,13 +21,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from geste.audit.services import Actor
-from geste.clinic.models import Procedure, Room, User
-from geste.pathway.instructions import fingerprints, tell_if_changed
+from geste.clinic.messages import message_send, site_link
+from geste.clinic.models import MessageKind, Procedure, Room, User
+from geste.pathway.instructions import changed_message, fingerprints, tell_if_changed
 from geste.pathway.models import RequestState
 from geste.pathway.prerequisites import Prerequisites, prerequisites
 from geste.pathway.services import request_transition
@@ -35,6 +38,7 @@ from geste.pathway.sessions import session_length
 from geste.pathway.tasks import offer_freed_slot
 from geste.scheduling import services as calendar
 from geste.scheduling.errors import BookingError
+from geste.scheduling.ics import appointment_ics
 from geste.scheduling.models import Appointment, AppointmentKind
 from geste.scheduling.selectors import HORIZON_DAYS, SlotOption, search_slots
 
@@ -122,12 +126,15 @@ def appointment_book(
     request: Any = None,
     video: bool = False,
     override_reason: str = "",
+    tell_patient: bool = True,
 ) -> Appointment:
     """Book a consultation or a procedure; raises SlotTaken, ResourceBusy or BookingError.
 
     A procedure passes the clinical guard at `start`; an override of the calendar (radiologist
     or administrator, with a reason) never skips the guard. The request moves on (requested ->
-    consultation_booked, validated -> procedure_booked)."""
+    consultation_booked, validated -> procedure_booked). The patient is told after commit
+    (one message, with the news of changed instructions if any) unless `tell_patient=False`
+    (a caller that sends its own message, e.g. crisis mode)."""
     if kind == AppointmentKind.PROCEDURE:
         request = procedure_guard(
             patient=patient, procedure=procedure, request=request, start=start
@@ -150,8 +157,16 @@ def appointment_book(
             override_reason=override_reason,
         )
         _advance_request(request, kind, actor)
-        if before is not None:
-            tell_if_changed(patient=patient, before=before, actor=actor)
+        changed = before is not None and tell_if_changed(
+            patient=patient, before=before, actor=actor, notify=not tell_patient
+        )
+        if tell_patient:
+            booked = (
+                MessageKind.PROCEDURE_BOOKED
+                if kind == AppointmentKind.PROCEDURE
+                else MessageKind.BOOKED
+            )
+            _tell_on_commit(appointment, booked, changed)
     return appointment
 
 
@@ -163,8 +178,10 @@ def appointment_move(
     room: Room | None = None,
     radiologist: User | None = None,
     reason: str = "",
+    tell_patient: bool = True,
 ) -> Appointment:
-    """Move a booked appointment; a procedure passes the clinical guard at its NEW start."""
+    """Move a booked appointment; a procedure passes the clinical guard at its NEW start. The
+    patient is told after commit unless `tell_patient=False` (see appointment_book)."""
     before = None
     if appointment.kind == AppointmentKind.PROCEDURE:
         procedure_guard(
@@ -185,20 +202,28 @@ def appointment_move(
             reason=reason,
         )
         transaction.on_commit(lambda: offer_freed_slot.enqueue(moved.pk, old_start))
-        if before is not None:
-            tell_if_changed(patient=appointment.patient, before=before, actor=actor)
+        changed = before is not None and tell_if_changed(
+            patient=appointment.patient, before=before, actor=actor, notify=not tell_patient
+        )
+        if tell_patient:
+            _tell_on_commit(moved, MessageKind.MOVED, changed)
     appointment.refresh_from_db()
     return appointment
 
 
-def appointment_cancel(*, appointment: Appointment, actor: Actor, reason: str) -> Appointment:
+def appointment_cancel(
+    *, appointment: Appointment, actor: Actor, reason: str, tell_patient: bool = True
+) -> Appointment:
     """Cancel (reason required); the request goes back to where it was before the booking and
-    the freed time is offered to the waiting list."""
+    the freed time is offered to the waiting list. The patient is told after commit unless
+    `tell_patient=False` (see appointment_book)."""
     with transaction.atomic():
         cancelled = calendar.appointment_cancel(appointment=appointment, actor=actor, reason=reason)
         _release_request(cancelled, actor, reason.strip())
         old_start = cancelled.start.isoformat()
         transaction.on_commit(lambda: offer_freed_slot.enqueue(cancelled.pk, old_start))
+        if tell_patient:
+            _tell_on_commit(cancelled, MessageKind.CANCELLED, False)
     appointment.refresh_from_db()
     return appointment
 
@@ -232,3 +257,62 @@ def _release_request(appointment: Appointment, actor: Actor, reason: str) -> Non
     back = _RELEASE.get((AppointmentKind(appointment.kind), RequestState(request.state)))
     if back is not None:
         request_transition(request=request, to_state=back, actor=actor, reason=reason)
+
+
+# ------------------------------------------------------------------------- telling the patient
+# One message per patient per action (issue 13, point 1): a time, the centre, a link; never the
+# procedure (a "geste programmé" reads like any other appointment). Changed instructions are a
+# line of the same message rather than a second one.
+
+_SUBJECTS = {
+    MessageKind.BOOKED: _lazy("Votre rendez-vous est confirmé"),
+    MessageKind.PROCEDURE_BOOKED: _lazy("Votre rendez-vous est confirmé"),
+    MessageKind.MOVED: _lazy("Votre rendez-vous a changé"),
+    MessageKind.CANCELLED: _lazy("Votre rendez-vous est annulé"),
+}
+
+
+def appointment_message(appointment: Appointment, kind: str, instructions_changed: bool) -> str:
+    local = timezone.localtime(appointment.start)
+    values = {
+        "date": date_format(local, "l j F Y"),
+        "time": local.strftime("%H:%M"),
+        "place": _("téléconsultation") if appointment.video else appointment.room.site.name,
+    }
+    if kind == MessageKind.CANCELLED:
+        first = _("Votre rendez-vous du %(date)s à %(time)s (%(place)s) est annulé.") % values
+    elif kind == MessageKind.MOVED:
+        first = _("Votre rendez-vous est déplacé au %(date)s à %(time)s, %(place)s.") % values
+    else:
+        first = _("Rendez-vous confirmé le %(date)s à %(time)s, %(place)s.") % values
+    lines = [first]
+    if instructions_changed:
+        lines.append(changed_message())
+    lines.append(_("Détails : %(url)s") % {"url": site_link(reverse("portal:my_appointments"))})
+    return "\n".join(lines)
+
+
+def appointment_tell(appointment_id: int, kind: str, instructions_changed: bool) -> None:
+    """Send the action's message (after commit)."""
+    appointment = (
+        Appointment.objects.select_related("patient", "room__site")
+        .filter(pk=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        return
+    attachments = []
+    if kind != MessageKind.CANCELLED:
+        attachments.append(("rendez-vous.ics", appointment_ics(appointment), "text/calendar"))
+    message_send(
+        patient_or_address=appointment.patient,
+        kind=kind,
+        subject=str(_SUBJECTS[MessageKind(kind)]),
+        body=appointment_message(appointment, kind, instructions_changed),
+        attachments=attachments,
+    )
+
+
+def _tell_on_commit(appointment: Appointment, kind: str, instructions_changed: bool) -> None:
+    appointment_id = appointment.pk
+    transaction.on_commit(lambda: appointment_tell(appointment_id, kind, instructions_changed))

@@ -23,7 +23,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -32,8 +31,9 @@ from django.utils.translation import gettext as _
 
 from geste import PARIS
 from geste.audit.services import log_action
+from geste.clinic.messages import message_send
+from geste.clinic.models import MessageKind
 from geste.clinic.selectors import safety_settings
-from geste.clinic.sms import send_sms
 from geste.pathway.adapters import case_from_request
 from geste.pathway.models import ProcedureRequest, RequestState
 from geste.patients.models import Declaration, Patient
@@ -249,29 +249,24 @@ def changed_message() -> str:
 
 
 def notify_changed(patient_id: int) -> None:
-    """E-mail and SMS; called only after commit."""
+    """E-mail and SMS, recorded as sent messages; called only after commit."""
     patient = Patient.objects.filter(pk=patient_id).first()
     if patient is None:
         return
-    body = changed_message()
-    if patient.email:
-        send_mail(
-            _("Vos consignes ont changé"),
-            body,
-            settings.DEFAULT_FROM_EMAIL,
-            [patient.email],
-            fail_silently=True,
-        )
-    if patient.phone:
-        try:
-            send_sms(patient.phone, body)
-        except Exception:  # a gateway failure must not undo the change itself
-            logger.exception("instructions sms to patient %s failed", patient_id)
+    message_send(
+        patient_or_address=patient,
+        kind=MessageKind.INSTRUCTIONS_CHANGED,
+        subject=_("Vos consignes ont changé"),
+        body=changed_message(),
+    )
 
 
-def tell_if_changed(*, patient: Patient, before: dict[int, str], actor: Any) -> bool:
+def tell_if_changed(
+    *, patient: Patient, before: dict[int, str], actor: Any, notify: bool = True
+) -> bool:
     """Compare with `before` (fingerprints taken before the change); if any differ, audit it
-    and tell the patient after commit. Call inside the change's transaction."""
+    and tell the patient after commit. Call inside the change's transaction. `notify=False`:
+    the caller puts the news in its own message (a booking tells once per action)."""
     after = fingerprints(patient)
     changed = sorted(pk for pk, fp in after.items() if before.get(pk) != fp)
     if not changed:
@@ -283,8 +278,9 @@ def tell_if_changed(*, patient: Patient, before: dict[int, str], actor: Any) -> 
         patient=patient,
         details={"requests": changed},
     )
-    patient_id = patient.pk
-    transaction.on_commit(lambda: notify_changed(patient_id))
+    if notify:
+        patient_id = patient.pk
+        transaction.on_commit(lambda: notify_changed(patient_id))
     return True
 
 

@@ -13,7 +13,6 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -21,9 +20,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from geste.audit.services import log_action
-from geste.clinic.models import CentreSettings
+from geste.clinic.messages import message_send
+from geste.clinic.models import CentreSettings, MessageKind
 from geste.clinic.selectors import crisis_policy_id
-from geste.clinic.sms import send_sms
 from geste.pathway.adapters import case_from_request
 from geste.pathway.models import RequestState
 from geste.pathway.prerequisites import prerequisites
@@ -220,10 +219,12 @@ def _notify(offer: WaitlistOffer) -> None:
         "until": timezone.localtime(offer.expires_at).strftime("%H:%M"),
         "url": url,
     }
-    if patient.email:
-        send_mail(_("Un créneau plus proche"), body, None, [patient.email])
-    if patient.phone:
-        send_sms(patient.phone, body)
+    message_send(
+        patient_or_address=patient,
+        kind=MessageKind.WAITLIST_OFFER,
+        subject=_("Un créneau plus proche"),
+        body=body,
+    )
 
 
 def offers_expire() -> int:

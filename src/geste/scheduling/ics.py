@@ -23,6 +23,12 @@ def appointment_ics(appointment: Appointment) -> bytes:
     event.add("dtend", appointment.end)
     event.add("summary", _("Rendez-vous — %(site)s") % {"site": site.name})
     event.add("location", site.address.replace("\n", ", "))
-    event.add("url", settings.SITE_URL.rstrip("/") + reverse("login"))
+    url = settings.SITE_URL.rstrip("/") + reverse("portal:my_appointments")
+    event.add("url", url)
+    # Neutral on purpose: a calendar is often shared or synced (no procedure, no drug).
+    event.add(
+        "description",
+        _("Rendez-vous au centre d'imagerie. Détails et modifications : %(url)s") % {"url": url},
+    )
     cal.add_component(event)
     return cal.to_ical()
