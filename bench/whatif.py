@@ -34,6 +34,8 @@ GOAL_S = 10.0
 
 
 def _setup_django() -> None:
+    # This script's folder holds bench/fhir.py, which would shadow the fhir package.
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
     sys.path.insert(0, str(ROOT / "src"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geste.settings")
     import django
@@ -224,6 +226,133 @@ def _engine_only() -> float:
     return time.perf_counter() - started
 
 
+def _centre_hours() -> None:
+    """Opening hours, rosters and skills for the bench centre (booking needs them)."""
+    from datetime import time as dtime
+
+    from geste.clinic.models import Procedure, Role, Room, User
+    from geste.scheduling.models import OpeningHours, RadiologistSkill, RosterEntry
+
+    for room in Room.objects.all():
+        for weekday in range(5):
+            OpeningHours.objects.create(
+                room=room, weekday=weekday, start=dtime(8, 0), end=dtime(18, 0)
+            )
+    for rad in User.objects.filter(role=Role.RADIOLOGIST):
+        for weekday in range(5):
+            RosterEntry.objects.create(
+                radiologist=rad, weekday=weekday, start=dtime(8, 0), end=dtime(18, 0)
+            )
+        for procedure in Procedure.objects.all():
+            RadiologistSkill.objects.get_or_create(radiologist=rad, procedure=procedure)
+
+
+def _pages_while(job_body: Any, urls: list[str], admin: Any) -> tuple[float, list[float]]:
+    """Run `job_body` in a thread (the worker) while this thread reads `urls` in turn (a
+    clinician watching); returns the job's seconds and every page's latency."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    result: dict[str, float] = {}
+
+    def worker() -> None:
+        started = time.perf_counter()
+        try:
+            job_body()
+        finally:
+            result["s"] = time.perf_counter() - started
+            connection.close()
+
+    client = Client()
+    client.force_login(admin)
+    latencies: list[float] = []
+    thread = threading.Thread(target=worker)
+    thread.start()
+    i = 0
+    while thread.is_alive():
+        t = time.perf_counter()
+        client.get(urls[i % len(urls)])
+        latencies.append(time.perf_counter() - t)
+        i += 1
+    thread.join()
+    return result["s"], latencies
+
+
+def _child_apply(n: int) -> dict[str, Any]:
+    """Issue 11, point 10: apply n decisions in the background, then build and accept the
+    recovery plan for the deferred ones, pages read all along."""
+    _setup_django()
+    from django.db import connection
+    from django.urls import reverse
+
+    from geste.crisis import jobs
+    from geste.crisis.models import CrisisJob, Decision, JobKind, PolicyRun
+    from geste.crisis.services import crisis_end, crisis_start
+    from geste.pathway.models import ProcedureRequest
+
+    admin = _populate(n)
+    _centre_hours()
+    # Every input answered (no decision "à compléter"): all of them may be applied in bulk.
+    known = {
+        "acute_arthritis": False,
+        "crystal_arthritis": False,
+        "local_tumor_control_needed": False,
+        "bedrest_decline_risk": False,
+        "urgent_diagnosis_needed": False,
+        "intrathecal_chemotherapy": False,
+        "level3_analgesics": "not_tried",
+    }
+    ProcedureRequest.objects.update(**known)
+    for flag in ("severe_pain", "neutropenia", "respiratory_signs", "threatening_lesion"):
+        ProcedureRequest.objects.filter(**{f"{flag}__isnull": True}).update(**{flag: False})
+    crisis = crisis_start(policy_id="covid19-aphp-2020", actor=admin)
+    run, whatif_s, _chunks = _measure(admin)
+    run = PolicyRun.objects.get(pk=run.pk)
+    to_apply = run.decisions.filter(outcome="", missing_inputs=[]).count()
+    pages = [reverse("crisis:run", args=[run.pk]), reverse("crisis:home")]
+    apply_s = 0.0
+    latencies: list[float] = []
+    for decision in Decision:
+        job = jobs.job_create(kind=JobKind.APPLY, actor=admin, run=run, proposed=decision.value)
+        seconds, lat = _pages_while(lambda job=job: jobs.job_execute(job.pk), pages, admin)
+        apply_s += seconds
+        latencies += lat
+    applied = sum(
+        CrisisJob.objects.get(pk=j).result["done"].get("applied", 0)
+        for j in CrisisJob.objects.filter(kind=JobKind.APPLY).values_list("pk", flat=True)
+    )
+    crisis_end(crisis=crisis, actor=admin)
+    create = jobs.job_create(kind=JobKind.PLAN_CREATE, actor=admin, total=3)
+    create_s, lat_create = _pages_while(lambda: jobs.job_execute(create.pk), pages, admin)
+    create.refresh_from_db()
+    plan_id = create.result["plan"]
+    plan_pages = [reverse("crisis:plan", args=[plan_id]), reverse("crisis:home")]
+    from geste.crisis.models import RecoveryPlan
+
+    plan = RecoveryPlan.objects.get(pk=plan_id)
+    accept = jobs.job_create(kind=JobKind.PLAN_ACCEPT, actor=admin, plan=plan)
+    accept_s, lat_accept = _pages_while(lambda: jobs.job_execute(accept.pk), plan_pages, admin)
+    accept.refresh_from_db()
+    return {
+        "backend": connection.vendor,
+        "n": n,
+        "whatif_s": whatif_s,
+        "to_apply": to_apply,
+        "applied": applied,
+        "apply_s": apply_s,
+        "apply_page_ms": [round(1000 * _pct(latencies, q)) for q in (0.5, 0.95)],
+        "plan_items": plan.items.count(),
+        "create_s": create_s,
+        "create_page_ms": [round(1000 * _pct(lat_create, q)) for q in (0.5, 0.95)],
+        "accept_s": accept_s,
+        "booked": accept.result.get("booked", 0),
+        "failed": len(accept.result.get("failed", [])),
+        "accept_page_ms": [round(1000 * _pct(lat_accept, q)) for q in (0.5, 0.95)],
+    }
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
@@ -261,7 +390,9 @@ def _child(n: int, *, repeat: int = 3, profile: bool = False) -> dict[str, Any]:
     }
 
 
-def _spawn(url: str, n: int, repeat: int, profile: bool = False) -> dict[str, Any]:
+def _spawn(
+    url: str, n: int, repeat: int, profile: bool = False, apply: bool = False
+) -> dict[str, Any]:
     # Production-like settings (DEBUG off); a throwaway key for this scratch database only.
     env = {**os.environ, "DATABASE_URL": url, "GESTE_DEBUG": "0"}
     env.setdefault("GESTE_SECRET_KEY", "bench-whatif-scratch-database-only")
@@ -270,6 +401,7 @@ def _spawn(url: str, n: int, repeat: int, profile: bool = False) -> dict[str, An
         [
             *(sys.executable, __file__, "--child", "--n", str(n), "--repeat", str(repeat)),
             *(["--profile"] if profile else []),
+            *(["--apply"] if apply else []),
         ],
         env=env,
         stdout=subprocess.PIPE,
@@ -312,9 +444,40 @@ def main() -> int:
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per backend")
     parser.add_argument("--profile", action="store_true", help="cProfile the timed part")
+    parser.add_argument(
+        "--apply",
+        action="store_true",
+        help="issue 11: apply the decisions, build and accept the plan (background jobs), "
+        "pages read meanwhile; use with --n 5000 --backends sqlite",
+    )
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(_child(args.n, repeat=args.repeat, profile=args.profile)))
+        body = (
+            _child_apply(args.n)
+            if args.apply
+            else _child(args.n, repeat=args.repeat, profile=args.profile)
+        )
+        print(json.dumps(body))
+        return 0
+    if args.apply:
+        for backend in args.backends.split(","):
+            with tempfile.TemporaryDirectory(prefix="geste-bench-") as tmp:
+                url = f"sqlite:///{tmp}/apply.sqlite3"
+                r = _spawn(url, args.n, 1, apply=True) if backend == "sqlite" else None
+            if r is None:
+                print(f"{backend}: --apply runs on sqlite only (not done on PostgreSQL)")
+                continue
+            print(
+                f"{r['backend']}: {r['n']:,} requests; what-if {r['whatif_s']:.1f} s\n"
+                f"  apply {r['applied']:,} of {r['to_apply']:,} decisions in the background: "
+                f"{r['apply_s']:.1f} s (goal <= 60 s); run/home page p50/p95 meanwhile "
+                f"{r['apply_page_ms'][0]}/{r['apply_page_ms'][1]} ms (goal p95 < 300 ms)\n"
+                f"  plan creation for {r['plan_items']:,} requests: {r['create_s']:.1f} s; "
+                f"pages p50/p95 {r['create_page_ms'][0]}/{r['create_page_ms'][1]} ms\n"
+                f"  plan acceptance: {r['accept_s']:.1f} s (goal <= 120 s), {r['booked']:,} "
+                f"booked, {r['failed']:,} not bookable; plan/home page p50/p95 "
+                f"{r['accept_page_ms'][0]}/{r['accept_page_ms'][1]} ms"
+            )
         return 0
     print(
         f"what-if over {args.n:,} pending requests, end to end, median of {args.repeat} runs"

@@ -388,13 +388,20 @@ def test_fairness_bound_on_a_generated_instance():
     unfair = solve_recovery(items, rooms, rads, time_limit_s=10, fair=False)
     fair = solve_recovery(items, rooms, rads, time_limit_s=10, fair=True)
     assert_valid(fair, items, rooms, rads)
-    theirs = {p.priority_weight: p.max_wait_days for p in plan_summary(fcfs, items).by_priority}
+    # A class FCFS cannot plan entirely has no bound (its longest wait is not defined).
+    theirs = {
+        p.priority_weight: p.max_wait_days
+        for p in plan_summary(fcfs, items).by_priority
+        if p.planned == p.items
+    }
     worse = [
         p.priority_weight
         for p in plan_summary(unfair, items).by_priority
-        if (p.max_wait_days or 0) > (theirs[p.priority_weight] or 0)
+        if p.priority_weight in theirs and (p.max_wait_days or 0) > theirs[p.priority_weight]
     ]
     assert worse  # the instance is one where the bound matters
     for p in plan_summary(fair, items).by_priority:
-        assert p.max_wait_days is not None and p.max_wait_days <= theirs[p.priority_weight]
-    assert fair.objective <= fcfs.objective
+        if p.priority_weight in theirs:
+            assert p.max_wait_days is not None and p.max_wait_days <= theirs[p.priority_weight]
+    # Fair, and still most of CP-SAT's gain over FCFS.
+    assert fair.objective - unfair.objective < (fcfs.objective - unfair.objective) / 4

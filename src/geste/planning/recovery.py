@@ -96,6 +96,7 @@ def solve_recovery(
         )
     deadlines: dict[int, int] | None = None
     fcfs_plan = None
+    repaired: dict[int, Assignment] | None = None
     if fair:
         fcfs_plan = greedy_fcfs(items, rooms, radiologists)
         deadlines = fairness_deadlines(problem, fcfs_plan.assignments)
@@ -118,10 +119,13 @@ def solve_recovery(
                 return (min(target.get(item.id, late), dl.get(item.id, late)), *priority_key(item))
 
             orders.insert(0, lp_due_key)
+            repaired = fair_greedy(problem, target, dl, late)
     candidates = [greedy_assign(problem, sorted(problem.items, key=k)) for k in orders]
     if deadlines is not None and fcfs_plan is not None:
         candidates = [c for c in candidates if meets(problem, c, deadlines)]
         candidates.append(dict(fcfs_plan.assignments))
+        if repaired is not None:
+            candidates.append(repaired)
     warm = min(candidates, key=problem.objective)
     result = _solvers.solve_cpsat(
         spec,
@@ -145,6 +149,13 @@ def solve_recovery(
     bound = max(result.best_bound, lp_bound) if lp_bound is not None else result.best_bound
     assignments = _aggregate.assignments_of(spec, problem, result.values)
     status = result.status
+    if deadlines is not None and not meets(problem, assignments, deadlines):
+        # The counts bound each day's total; with release dates an item may still land late:
+        # swap it back in, or keep the fair warm start.
+        fixed = repair_fairness(problem, assignments, deadlines)
+        if fixed is None or problem.objective(fixed) > problem.objective(warm):
+            fixed, status = warm, "HEURISTIC"
+        assignments = fixed
     if status == "OPTIMAL" and problem.objective(assignments) > constant + bound:
         status = "WITHIN_GAP"  # CP-SAT says OPTIMAL once the gap limit is reached
     return problem.plan(
@@ -177,6 +188,72 @@ def fairness_deadlines(problem: Problem, fcfs: dict[int, Assignment]) -> dict[in
         # The last horizon day on or before the due date.
         out[item.id] = bisect_right(problem.days, date.fromordinal(due)) - 1
     return out
+
+
+def fair_greedy(
+    problem: Problem, target: dict[int, int], deadlines: dict[int, int], late: int, rounds: int = 60
+) -> dict[int, Assignment] | None:
+    """A fair warm start near the LP's plan: the greedy pass in the LP's day order (never
+    after an item's deadline); each item still late moves up the order by how late it was,
+    and the pass runs again; the last few are swapped into place (``repair_fairness``)."""
+    key = {it.id: min(target.get(it.id, late), deadlines.get(it.id, late)) for it in problem.items}
+    plan: dict[int, Assignment] = {}
+    for _ in range(rounds):
+        order = sorted(problem.items, key=lambda it: (key[it.id], *priority_key(it)))
+        plan = greedy_assign(problem, order)
+        behind = {
+            i: (problem.day_index[plan[i].day] - last) if i in plan else late
+            for i, last in deadlines.items()
+            if i not in plan or problem.day_index[plan[i].day] > last
+        }
+        if not behind:
+            return plan
+        for i, by in behind.items():
+            key[i] -= by + 1
+    return repair_fairness(problem, plan, deadlines)
+
+
+def repair_fairness(
+    problem: Problem, plan: dict[int, Assignment], deadlines: dict[int, int]
+) -> dict[int, Assignment] | None:
+    """A plan that meets the deadlines, from one that may not: each late item swaps places
+    with an item of the same kind (same minutes, modality and skill: capacities unchanged)
+    planned on or before its deadline, whose own deadline allows the later day; the swap
+    that costs least. None when some late item finds no partner."""
+    out = dict(plan)
+    by_id = {it.id: it for it in problem.items}
+    day_of = {i: problem.day_index[a.day] for i, a in out.items()}
+    slots: dict[tuple[object, int], list[int]] = {}
+    for i, di in day_of.items():
+        slots.setdefault((problem.kind(by_id[i]), di), []).append(i)
+    late = sorted(
+        (i for i, last in deadlines.items() if i not in day_of or day_of[i] > last),
+        key=lambda i: deadlines[i],
+    )
+    n_days = len(problem.days)
+    for v in late:
+        if v not in day_of:
+            return None
+        item, dv, last = by_id[v], day_of[v], deadlines[v]
+        kind = problem.kind(item)
+        best: tuple[int, int, int] | None = None  # (cost, partner, its day)
+        for di in range(min(last, n_days - 1), problem.earliest_index(item) - 1, -1):
+            for c in slots.get((kind, di), ()):
+                if deadlines.get(c, n_days) < dv:
+                    continue
+                cost = (by_id[c].priority_weight - item.priority_weight) * (dv - di)
+                if best is None or cost < best[0]:
+                    best = (cost, c, di)
+        if best is None:
+            return None
+        _cost, c, di = best
+        out[v], out[c] = out[c], out[v]
+        slots[(kind, di)].remove(c)
+        slots[(kind, di)].append(v)
+        slots[(kind, dv)].remove(v)
+        slots[(kind, dv)].append(c)
+        day_of[v], day_of[c] = di, dv
+    return out if meets(problem, out, deadlines) else None
 
 
 def meets(problem: Problem, plan: dict[int, Assignment], deadlines: dict[int, int]) -> bool:
