@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps demo test lint bench serve clean messages
+.PHONY: install system-deps node-deps demo test lint bench serve clean messages
 
 install: $(STAMP)
 
@@ -24,12 +24,24 @@ lint: install
 	GESTE_DEBUG=1 $(BIN)/mypy
 	$(BIN)/lint-imports --config .importlinter
 
-# The Debian packages the tests need (Chromium, dcmtk, gettext), installed when missing; without
-# root it stops at once, naming the command to run. The list lives in tools/ensure-system-deps.sh.
+# The Debian packages the tests need (Chromium, dcmtk, gettext, node and npm), installed when
+# missing; without root it stops at once, naming the command to run. The list lives in
+# tools/ensure-system-deps.sh.
 system-deps:
 	@bash tools/ensure-system-deps.sh test
 
-test: system-deps lint
+# The npm packages the tests drive (dcmjs-dimse plays the modality, Medplum validates FHIR), as
+# pinned by each package-lock.json: installed when node_modules is missing or older than its lock.
+NODE_DIRS := tests/dicom/node tests/api/fhir/node
+NODE_STAMPS := $(NODE_DIRS:%=%/node_modules/.package-lock.json)
+
+%/node_modules/.package-lock.json: %/package-lock.json
+	npm ci --prefix $* --no-audit --no-fund --silent
+	@touch $@
+
+node-deps: system-deps $(NODE_STAMPS)
+
+test: system-deps node-deps lint
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: install

@@ -21,6 +21,8 @@ DEPS=(
   "test|chromium|test -x /usr/bin/chromium"  # browser tests drive /usr/bin/chromium
   "test|dcmtk|command -v findscu"            # DICOM tests talk to dcmtk's tools
   "test|gettext|command -v xgettext"         # catalogue tests and `make messages`
+  "test|nodejs|command -v node"              # DICOM (dcmjs-dimse) and FHIR (Medplum) tests
+  "test|npm|command -v npm"                  # `make node-deps` installs their npm packages
   "ci|postgresql-client|command -v pg_isready"
 )
 
