@@ -66,9 +66,20 @@ def print_demo_logins(host: str = "127.0.0.1", port: int = 8000) -> None:
     sys.stdout.flush()
 
 
+def demo_site_url(host: str, port: int) -> str:
+    """The address the demo serves, for links in messages and calendar files (a server bound
+    to every interface is reached on this machine as 127.0.0.1)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (compared, not bound)
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     # The printed demo logins must work with a password alone; enrolment can still be tried.
     os.environ.setdefault("GESTE_STAFF_2FA", "optional")
+    # Links in messages point at this server unless the operator named another address.
+    os.environ.setdefault("GESTE_SITE_URL", demo_site_url(args.host, args.port))
     _django_setup(debug=True)
     from django.core.management import call_command
 

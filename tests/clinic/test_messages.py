@@ -12,6 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.test import override_settings
 
+from geste.cli import demo_site_url
 from geste.clinic import sms
 from geste.clinic.messages import mask, message_send
 from geste.clinic.models import MessageKind, MessageStatus, SentMessage
@@ -139,3 +140,9 @@ def test_disabled_gateway_is_a_failure(alice) -> None:  # type: ignore[no-untype
             patient_or_address=alice, kind=MessageKind.REMINDER, subject="s", body="b"
         )
     assert (row.channel, row.status, row.error) == ("sms", "failed", "NoSmsGateway")
+
+
+def test_demo_links_point_at_its_own_host_and_port() -> None:
+    assert demo_site_url("127.0.0.1", 8123) == "http://127.0.0.1:8123"
+    assert demo_site_url("0.0.0.0", 9000) == "http://127.0.0.1:9000"  # noqa: S104
+    assert demo_site_url("::1", 9000) == "http://[::1]:9000"
