@@ -1,6 +1,6 @@
 """geste and the equipment, over DICOM. A domain room beside `crisis` (staff pages read and
-write doses through `selectors`, `services`, `alerts`); only `server.py`, the network entry
-point run by `geste dicom`, is imported by nothing but `cli.py` (.importlinter).
+write doses through `selectors`, `services`, `alerts`); `server.py`, the network entry point
+run by `geste dicom`, is imported by no page, endpoint or room (.importlinter).
 
 `geste dicom` runs one application entity (`server.py`, pynetdicom):
 - Modality Worklist C-FIND SCP (`worklist.py`, `matching.py`): the procedure appointments of
