@@ -116,7 +116,7 @@ def _url(name: str, pattern: URLPattern, w: dict[str, Any]) -> str:
         "staff:alert_clear": w["fu"].pk,
         "portal:my_image": w["doc"].pk,
         "portal:followup": w["fu"].pk,
-    }.get(name, w["req"].pk)
+    }.get(name, w["device"].pk if "totpdevice" in name else w["req"].pk)
     values: dict[str, Any] = {
         "pk": pk,
         "patient_id": w["alice"].pk,

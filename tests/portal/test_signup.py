@@ -57,6 +57,9 @@ def test_a_known_address_gets_the_same_page_and_a_message_and_nothing_is_booked(
     # one message each; the known address is told someone tried, with no health data
     to = {m.to[0]: m for m in mail.outbox}
     assert set(to) == {SIGNUP["email"], "someone.new@example.org"}
+    assert [m.subject for m in mail.outbox if m.to == [SIGNUP["email"]]] == [
+        "Tentative de création de compte avec votre adresse"
+    ]
     warning = to[SIGNUP["email"]].body
     assert "essayé de créer un compte" in warning and "/mot-de-passe/oubli/" in warning
     for message in mail.outbox:
@@ -88,8 +91,8 @@ def test_a_new_account_can_log_in_after_the_email(centre, django_capture_on_comm
     assert login.status_code == 302
     page = client.get(reverse("portal:my_appointments")).content.decode()
     assert "mardi 10 mars 2026" in page
-    (message,) = mail.outbox
-    assert "10/03/2026" in message.body
+    (message,) = [m for m in mail.outbox if m.subject == "Votre compte et votre rendez-vous"]
+    assert "10/03/2026" in message.body and message.to == [SIGNUP["email"]]
 
 
 def test_sign_up_is_rate_limited_per_address(centre, settings):
