@@ -12,6 +12,7 @@ from geste.staff.views import (
     documents,
     dose,
     home,
+    messages,
     patients,
     planner,
     procedure,
@@ -29,6 +30,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/", patients.patient_detail, name="patient"),
     path("parametres/", centre.centre_settings, name="settings"),
     path("audit/", audit.audit_log, name="audit"),
+    path("messages/", messages.sent_messages, name="messages"),
     # one request, from intake to report
     path("demandes/nouvelle/", requests.intake, name="intake"),
     path(R, requests.request_detail, name="request_detail"),

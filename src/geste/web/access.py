@@ -44,6 +44,7 @@ PAGES: dict[str, frozenset[str]] = {
     "staff:patient": BOOKERS,
     "staff:settings": ADMIN,
     "staff:audit": ADMIN,
+    "staff:messages": ADMIN,  # who was sent what kind of message, never the text
     # one request, from intake to report (the page shows each role its part: `may` filter)
     "staff:intake": frozenset({REC, ADM}),
     "staff:request_detail": ALL_STAFF,

@@ -50,6 +50,7 @@ NAV: dict[str, list[tuple[str, Any]]] = {
         ("crisis:home", _("Mode crise")),
         ("staff:settings", _("Paramètres")),
         ("staff:audit", _("Journal d'audit")),
+        ("staff:messages", _("Messages envoyés")),
     ],
 }
 
