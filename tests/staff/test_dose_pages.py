@@ -6,6 +6,7 @@ and the report's draft carries the dose notes. Each page against THE role table.
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import count
 from typing import Any
 
 import pydicom
@@ -30,6 +31,7 @@ from tests.conftest import client_for
 from tests.pathway.factories import book, make_request, record
 
 pytestmark = pytest.mark.django_db
+_slot = count()
 ROLES = (Role.RECEPTIONIST, Role.TECHNOLOGIST, Role.RADIOLOGIST, Role.ADMINISTRATOR)
 
 
@@ -52,9 +54,16 @@ def dose_report(
     )
 
 
+@pytest.fixture(autouse=True)
+def _fresh_slots() -> None:
+    global _slot
+    _slot = count()
+
+
 def procedure(patient: Patient, rad: User, *, state: str = RequestState.READY, days: int = 0):
     req = make_request(patient, state=state, validated_by=rad)
-    book(req, timezone.now() + timedelta(days=days, minutes=5), rad)
+    # One room and one radiologist: appointments must not overlap (PostgreSQL refuses it).
+    book(req, timezone.now() + timedelta(days=days, minutes=5 + 40 * next(_slot)), rad)
     return req
 
 
