@@ -4,7 +4,15 @@ space under mon-espace/, online booking under prendre-rendez-vous/, and the expi
 
 from django.urls import path
 
-from geste.portal.views import appointments, booking, home, links, preparation, records
+from geste.portal.views import (
+    appointments,
+    booking,
+    home,
+    links,
+    preparation,
+    procedure,
+    records,
+)
 
 app_name = "portal"
 M = "mon-espace/"
@@ -17,6 +25,7 @@ urlpatterns = [
     path(A + "rendez-vous.ics", appointments.my_ics, name="my_ics"),
     path(A + "liste-d-attente/", appointments.my_waitlist_join, name="my_waitlist_join"),
     path(M + "rendez-vous/proposition/<int:offer_id>/", appointments.my_offer, name="my_offer"),
+    path(M + "geste/<int:pk>/programmer/", procedure.my_procedure, name="my_procedure"),
     path(M + "questionnaire/", records.questionnaire, name="questionnaire"),
     path(M + "preparer/", preparation.prepare, name="prepare"),
     path(M + "preparer/<int:pk>/convocation.pdf", preparation.convocation, name="convocation"),

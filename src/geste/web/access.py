@@ -125,6 +125,7 @@ PAGES: dict[str, frozenset[str]] = {
             "portal:my_ics",
             "portal:my_waitlist_join",
             "portal:my_offer",
+            "portal:my_procedure",
             "portal:questionnaire",
             "portal:my_results",
             "portal:my_pdf",

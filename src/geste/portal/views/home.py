@@ -9,6 +9,7 @@ from geste.clinic.access import patient_required
 from geste.crisis.selectors import patient_deferrals
 from geste.patients.access import own_patient
 from geste.portal import selectors
+from geste.portal.views.procedure import to_book
 
 
 @patient_required
@@ -22,5 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "home": selectors.home(patient, request.user),
             # Requests deferred or under discussion in a crisis: the notice at the top.
             "deferrals": list(patient_deferrals(patient)),
+            # Validated indications she may now book herself ("Programmer mon geste").
+            "to_book": to_book(patient),
         },
     )
