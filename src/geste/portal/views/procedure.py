@@ -20,6 +20,7 @@ from geste.clinic.models import CentreSettings
 from geste.pathway.booking import appointment_book, earliest_slots
 from geste.pathway.models import ProcedureRequest, RequestState
 from geste.patients.access import own_patient
+from geste.patients.models import Patient
 from geste.scheduling.errors import BookingError
 from geste.scheduling.forms import slot_value
 from geste.scheduling.models import AppointmentKind
@@ -28,7 +29,7 @@ from geste.scheduling.selectors import resolve_slot
 SLOTS_SHOWN = 8
 
 
-def to_book(patient: object) -> list[ProcedureRequest]:
+def to_book(patient: Patient) -> list[ProcedureRequest]:
     """The patient's validated requests still waiting for their procedure's time."""
     return list(
         ProcedureRequest.objects.filter(patient=patient, state=RequestState.VALIDATED)
