@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from geste.crisis.jobs import jobs_resume_stale
 from geste.crisis.services import review_due
 
 
@@ -17,6 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("--today", type=date.fromisoformat, default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        resumed = jobs_resume_stale()  # bulk jobs whose worker died: queued again
+        if resumed:
+            self.stdout.write(f"crisis_review: {resumed} interrupted job(s) queued again")
         run = review_due(today=options["today"])
         if run is None:
             self.stdout.write("crisis_review: nothing to review")
