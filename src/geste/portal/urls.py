@@ -24,6 +24,11 @@ urlpatterns = [
     path(A + "annuler/", appointments.my_cancel, name="my_cancel"),
     path(A + "rendez-vous.ics", appointments.my_ics, name="my_ics"),
     path(A + "liste-d-attente/", appointments.my_waitlist_join, name="my_waitlist_join"),
+    path(
+        M + "liste-d-attente/<int:entry_id>/retirer/",
+        appointments.my_waitlist_leave,
+        name="my_waitlist_leave",
+    ),
     path(M + "rendez-vous/proposition/<int:offer_id>/", appointments.my_offer, name="my_offer"),
     path(M + "geste/<int:pk>/programmer/", procedure.my_procedure, name="my_procedure"),
     path(M + "questionnaire/", records.questionnaire, name="questionnaire"),

@@ -124,6 +124,7 @@ PAGES: dict[str, frozenset[str]] = {
             "portal:my_cancel",
             "portal:my_ics",
             "portal:my_waitlist_join",
+            "portal:my_waitlist_leave",
             "portal:my_offer",
             "portal:my_procedure",
             "portal:questionnaire",

@@ -16,12 +16,20 @@ from geste.clinic.access import patient_required
 from geste.clinic.models import CentreSettings
 from geste.pathway.booking import appointment_cancel, appointment_move, earliest_slots
 from geste.pathway.offers import offer_accept, offer_decline
-from geste.pathway.waitlist import pending_offers, waitlist_join
+from geste.pathway.records import Consultation
+from geste.pathway.waitlist import pending_offers, waitlist_join, waitlist_leave
 from geste.patients.access import own_patient
 from geste.scheduling.errors import BookingError
 from geste.scheduling.forms import CancelForm, slot_value
 from geste.scheduling.ics import appointment_ics
-from geste.scheduling.models import Appointment, AppointmentStatus, WaitlistOffer
+from geste.scheduling.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistStatus,
+)
 from geste.scheduling.selectors import patient_appointments, resolve_slot
 
 
@@ -45,31 +53,54 @@ def _changeable(appointment: Appointment, cutoff_hours: int) -> bool:
     )
 
 
+# Held and still ahead: what "À venir" lists; everything else is the history.
+_HELD = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
+
+
 @patient_required
 def my_appointments(request: HttpRequest) -> HttpResponse:
     patient = own_patient(request.user)
     cutoff = CentreSettings.current().patient_change_cutoff_hours
     now = timezone.now()
-    rows: list[dict[str, Any]] = []
-    for a in patient_appointments(patient):
-        rows.append(
-            {
-                "a": a,
-                "upcoming": a.end > now,
-                "changeable": _changeable(a, cutoff),
-                "can_wait": a.kind == "procedure"
-                and a.status == AppointmentStatus.BOOKED
-                and a.start > now
-                and a.request is not None
-                and not a.request.waitlist_entries.filter(status="waiting").exists(),
-            }
+    appointments = list(patient_appointments(patient))
+    # One query each for every row (no query per appointment): her waiting-list entries and
+    # the requests whose consultation has been recorded (shown as done once recorded).
+    waiting: dict[int | None, WaitlistEntry] = {
+        e.request_id: e
+        for e in WaitlistEntry.objects.filter(patient=patient, status=WaitlistStatus.WAITING)
+    }
+    consulted = set(
+        Consultation.objects.filter(request__patient=patient).values_list("request_id", flat=True)
+    )
+    upcoming: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    for a in appointments:
+        done = a.status == AppointmentStatus.DONE or (
+            a.kind == AppointmentKind.CONSULTATION and a.request_id in consulted
         )
+        row = {
+            "a": a,
+            "done": done,
+            "changeable": _changeable(a, cutoff),
+            "waiting": waiting.get(a.request_id) if a.kind == AppointmentKind.PROCEDURE else None,
+        }
+        row["can_wait"] = (
+            a.kind == AppointmentKind.PROCEDURE
+            and a.status == AppointmentStatus.BOOKED
+            and a.start > now
+            and a.request_id is not None
+            and row["waiting"] is None
+        )
+        if a.status in _HELD and a.end > now and not done:
+            upcoming.append(row)
+        else:
+            history.append(row)
     return render(
         request,
         "portal/my_appointments.html",
         {
-            "upcoming": [r for r in rows if r["upcoming"]][::-1],
-            "past": [r for r in rows if not r["upcoming"]],
+            "upcoming": upcoming[::-1],
+            "past": history,
             "cutoff": cutoff,
             "offers": pending_offers(patient),
         },
@@ -193,4 +224,20 @@ def my_offer(request: HttpRequest, offer_id: int) -> HttpResponse:
     else:
         offer_decline(offer=offer, actor=request.user)
         messages.success(request, _("Proposition refusée. Votre rendez-vous est inchangé."))
+    return redirect("portal:my_appointments")
+
+
+@patient_required
+@require_POST
+def my_waitlist_leave(request: HttpRequest, entry_id: int) -> HttpResponse:
+    patient = own_patient(request.user)
+    entry = WaitlistEntry.objects.filter(
+        pk=entry_id, patient=patient, status=WaitlistStatus.WAITING
+    ).first()
+    if entry is None:
+        raise Http404
+    waitlist_leave(entry=entry, actor=request.user)
+    messages.success(
+        request, _("Vous êtes retiré de la liste d'attente. Votre rendez-vous est inchangé.")
+    )
     return redirect("portal:my_appointments")

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from geste.audit.services import log_action
-from geste.clinic.models import Procedure, Role, User
+from geste.clinic.models import Procedure, Role, Site, User
 from geste.pathway.booking import appointment_book, earliest_slots
 from geste.pathway.services import request_for_consultation
 from geste.patients.models import Patient
@@ -44,6 +44,13 @@ from geste.scheduling.selectors import SlotOption, resolve_slot
 from geste.security.ratelimit import client_key, hit, too_many
 
 SLOTS_SHOWN = 12
+
+
+def centre_phone() -> str:
+    """The centre's number for a patient who needs help choosing (the first site with one)."""
+    return (
+        Site.objects.exclude(phone="").order_by("pk").values_list("phone", flat=True).first() or ""
+    )
 
 
 def _visitor_patient(request: HttpRequest) -> Patient | None:
@@ -61,7 +68,9 @@ def book_start(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("acte")
     if code and procedures.filter(code=code).exists():
         return redirect("portal:book_slot", code=code)
-    return render(request, "portal/book_start.html", {"procedures": procedures})
+    return render(
+        request, "portal/book_start.html", {"procedures": procedures, "phone": centre_phone()}
+    )
 
 
 def _options(procedure: Procedure, patient: Patient | None, after: datetime | None) -> list[Any]:
@@ -131,6 +140,7 @@ def book_slot(request: HttpRequest, code: str) -> HttpResponse:
             "form": form,
             "video": request.POST.get("video") == "on",
             "next_after": options[-1].start.isoformat() if options else "",
+            "phone": centre_phone(),
         },
     )
 
@@ -162,6 +172,8 @@ def _book(
             actor=actor,
             request=req,
             video=request.POST.get("video") == "on",
+            # A new account's sign-up e-mail says it (and its login); one message, not two.
+            tell_patient=new_user is None,
         )
     if new_user is not None:
         email, when = new_user.email, appointment.start
