@@ -45,5 +45,5 @@ class ApiToken(models.Model):
         self.save(update_fields=["revoked_at"])
 
 
-# FHIR holds and booking identifiers live in the api app too (issue 14).
-from geste.api.fhir.models import FhirBooking, SlotHold  # noqa: E402, F401
+# FHIR booking identifiers live in the api app too (issue 14); holds are scheduling's.
+from geste.api.fhir.models import FhirBooking  # noqa: E402, F401

@@ -38,6 +38,7 @@ from geste.scheduling.models import (
     OpeningHours,
     RadiologistSkill,
     RosterEntry,
+    SlotHold,
     WaitlistOffer,
 )
 
@@ -98,10 +99,14 @@ def load_calendars(room_ids: Iterable[int], first: date, last: date) -> Calendar
 
 
 def load_busy(lo: int, hi: int, patient_id: int | None) -> BusyTimes:
-    """Active appointments and held waiting-list offers overlapping [lo, hi).
+    """Active appointments, held waiting-list offers and unexpired slot holds overlapping
+    [lo, hi).
 
     One query for the appointments, sorted by start, so each index is merged in one pass
-    without building intermediate objects (thousands of rows on a busy horizon).
+    without building intermediate objects (thousands of rows on a busy horizon); one more for
+    the offers and the holds together (a few rows). A hold keeps the room and the radiologist
+    from everyone but the patient it was taken for: her own search still finds the time, so
+    that her holder can book it.
     """
     rows: list[tuple[int, int, int, int, int]]
     qs = Appointment.objects.filter(
@@ -124,17 +129,25 @@ def load_busy(lo: int, hi: int, patient_id: int | None) -> BusyTimes:
                 "start", "end", "room_id", "radiologist_id", "patient_id"
             )
         ]
-    offers = [
+    held = SlotHold.objects.unexpired().filter(start__lt=from_us(hi), end__gt=from_us(lo))
+    if patient_id is not None:
+        held = held.exclude(patient_id=patient_id)  # keeps the holds naming no patient
+    held_times = [
         (to_us(s), to_us(e), r, d, p)
         for s, e, r, d, p in WaitlistOffer.objects.filter(
             status=OfferStatus.PENDING,
             expires_at__gt=timezone.now(),
             start__lt=from_us(hi),
             end__gt=from_us(lo),
-        ).values_list("start", "end", "room_id", "radiologist_id", "entry__patient_id")
+        )
+        .order_by()  # no Meta ordering inside a UNION
+        .values_list("start", "end", "room_id", "radiologist_id", "entry__patient_id")
+        .union(
+            held.values_list("start", "end", "room_id", "radiologist_id", "patient_id"), all=True
+        )
     ]
-    if offers:
-        rows = sorted([*rows, *offers])
+    if held_times:
+        rows = sorted([*rows, *held_times])
     busy = BusyTimes()
     rooms, rads = busy.rooms, busy.radiologists
     for s, e, room_id, rad_id, pid in rows:

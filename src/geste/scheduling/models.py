@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -261,6 +262,57 @@ class WaitlistOffer(models.Model):
 
     def __str__(self) -> str:
         return f"offer #{self.pk} to waitlist entry #{self.entry_id} ({self.status})"
+
+
+class HoldStatus(models.TextChoices):
+    HELD = "held", _("Retenu")
+    BOOKED = "booked", _("Réservé")
+    RELEASED = "released", _("Libéré")
+
+
+class SlotHoldQuerySet(models.QuerySet["SlotHold"]):
+    def unexpired(self) -> SlotHoldQuerySet:
+        """Holds that still keep their time: held, not yet expired."""
+        return self.filter(status=HoldStatus.HELD, expires_at__gt=timezone.now())
+
+
+class SlotHold(models.Model):
+    """A time kept for one holder (and her patient, if named) for a few minutes, e.g. FHIR's
+    `Appointment/$hold` (IHE ITI-116). Until `expires_at` no one else is offered or may book the
+    room or the radiologist then (`services.check_free`, `calendars.load_busy`); the holder's
+    own booking of the held patient goes through and marks it booked. Kept here, beside the
+    waiting-list offers, so that every booking path sees it, not only the API's."""
+
+    room = models.ForeignKey("clinic.Room", on_delete=models.CASCADE, related_name="+")
+    radiologist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=AppointmentKind.choices)
+    procedure = models.ForeignKey("clinic.Procedure", on_delete=models.CASCADE, related_name="+")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=HoldStatus.choices, default=HoldStatus.HELD)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SlotHoldQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("créneau retenu")
+        verbose_name_plural = _("créneaux retenus")
+        indexes = [models.Index(fields=["status", "start"], name="slot_hold_status_start_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="slot_hold_end_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"hold #{self.pk} ({self.status})"
 
 
 # --- reminders and API idempotency -----------------------------------------------------------

@@ -33,6 +33,7 @@ from geste.scheduling.models import (
     AppointmentStatus,
     OfferStatus,
     ReminderSent,
+    SlotHold,
     WaitlistOffer,
 )
 
@@ -77,9 +78,11 @@ def check_free(
     patient: Any,
     exclude: int | None,
 ) -> None:
-    """Nothing active overlaps, and no waiting-list offer holds the room or the radiologist.
+    """Nothing active overlaps, no waiting-list offer holds the room or the radiologist, and
+    no unexpired slot hold keeps them for someone else (a hold taken for this very patient lets
+    her booking through: that is what it was taken for; its holder then marks it booked).
 
-    One query: both checks are EXISTS subqueries of a single SELECT.
+    One query: the checks are EXISTS subqueries of a single SELECT.
     """
     taken = _overlapping(start, end).filter(
         Q(room=room) | Q(radiologist=radiologist) | Q(patient=patient)
@@ -92,10 +95,16 @@ def check_free(
         start__lt=end,
         end__gt=start,
     ).filter(Q(room=room) | Q(radiologist=radiologist))
+    kept = (
+        SlotHold.objects.unexpired()
+        .filter(start__lt=end, end__gt=start)
+        .filter(Q(room=room) | Q(radiologist=radiologist))
+        .exclude(patient=patient)
+    )
     flags = (
         Room.objects.filter(pk=room.pk)
-        .annotate(taken=Exists(taken), held=Exists(held))
-        .values_list("taken", "held")
+        .annotate(taken=Exists(taken), held=Exists(held), kept=Exists(kept))
+        .values_list("taken", "held", "kept")
         .first()
     )
     if flags is None:
@@ -106,6 +115,8 @@ def check_free(
         raise SlotTaken(
             _("Ce créneau est proposé à un patient de la liste d'attente. Choisissez-en un autre.")
         )
+    if flags[2]:
+        raise SlotTaken(_("Ce créneau est retenu pour un autre patient. Choisissez-en un autre."))
 
 
 def _insert(appointment: Appointment) -> Appointment:

@@ -1,7 +1,8 @@
 """IHE ITI Scheduling: Appointment/$find (ITI-115), $hold (ITI-116), $book (ITI-117).
 
 $find proposes the earliest *safe* slots (the patient's prerequisites, as on the pages); $hold
-claims one for HOLD_MINUTES, during which other clients neither see nor book it; $book books
+claims one for HOLD_MINUTES (a `scheduling.SlotHold`), during which no one else sees or books
+it: other clients, the booking pages, the JSON API, the waiting list; $book books
 through the booking service (locks, re-check, audit) and is idempotent on the Appointment's
 identifier.
 """
@@ -19,7 +20,7 @@ from geste.api.fhir import slots
 from geste.api.fhir.http import FhirError
 from geste.api.fhir.mappers import scheduling as sched_map
 from geste.api.fhir.mappers.common import instant, kind_concept, procedure_concept, ref
-from geste.api.fhir.models import FhirBooking, HoldStatus, SlotHold
+from geste.api.fhir.models import FhirBooking
 from geste.api.fhir.search import instant_bound, reference_id
 from geste.api.fhir.validation import InvalidResource, parse
 from geste.audit.services import log_action
@@ -30,7 +31,7 @@ from geste.pathway.sessions import session_length
 from geste.patients.models import Patient
 from geste.scheduling import locking
 from geste.scheduling.errors import BookingError, ResourceBusy, SlotTaken
-from geste.scheduling.models import Appointment, AppointmentKind
+from geste.scheduling.models import Appointment, AppointmentKind, HoldStatus, SlotHold
 
 HOLD_MINUTES = 5
 FIND_DAYS = 90
@@ -125,7 +126,7 @@ class _Wanted:
 
 
 def _held(h: SlotHold) -> dict[str, Any]:
-    key = sched_map.SlotKey(h.kind, h.procedure_id, h.room_id, h.radiologist_id, h.start)
+    key = slots.hold_key(h)
     return {
         "resourceType": "Appointment",
         "id": f"hold-{h.pk}",
@@ -158,8 +159,7 @@ def hold(request: HttpRequest, body: Any, *, user: Any) -> dict[str, Any]:
             taken = not slots.held_by_other(key, end, user)
             raise FhirError(409, "slot_taken" if taken else "slot_held", issue="conflict")
         h = SlotHold.objects.create(
-            slot_id=key.id,
-            user=user,
+            holder=user,
             patient=wanted.patient,
             procedure_id=key.procedure_id,
             kind=key.kind,
@@ -277,21 +277,35 @@ def book(
 
 
 def _claim_hold(wanted: _Wanted, key: sched_map.SlotKey, user: Any) -> SlotHold | None:
-    """The caller's own hold on this slot, marked booked; 409 if the hold it names is gone."""
+    """The caller's hold on this slot, marked booked inside the booking's transaction (a refused
+    booking rolls it back to held); 409 if the hold the Appointment names is gone. Without a
+    named hold, the caller's own unexpired hold of this very slot for this patient, if any, is
+    spent the same way, so that no hold outlives the booking it was for."""
+    held = SlotHold.objects.select_for_update().filter(holder=user)
     if not wanted.id.startswith("hold-"):
-        return None
-    h = (
-        SlotHold.objects.select_for_update()
-        .filter(pk=int(wanted.id[5:]) if wanted.id[5:].isdigit() else 0, user=user)
-        .first()
-    )
-    if (
-        h is None
-        or h.slot_id != key.id
-        or h.status != HoldStatus.HELD
-        or h.expires_at <= timezone.now()
-    ):
-        raise FhirError(409, "hold_expired", issue="conflict")
+        h = (
+            held.unexpired()
+            .filter(
+                patient=wanted.patient,
+                kind=key.kind,
+                procedure_id=key.procedure_id,
+                room_id=key.room_id,
+                radiologist_id=key.radiologist_id,
+                start=key.start,
+            )
+            .first()
+        )
+        if h is None:
+            return None
+    else:
+        h = held.filter(pk=int(wanted.id[5:]) if wanted.id[5:].isdigit() else 0).first()
+        if (
+            h is None
+            or slots.hold_key(h).id != key.id
+            or h.status != HoldStatus.HELD
+            or h.expires_at <= timezone.now()
+        ):
+            raise FhirError(409, "hold_expired", issue="conflict")
     h.status = HoldStatus.BOOKED
     h.save(update_fields=["status"])
     return h

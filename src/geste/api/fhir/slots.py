@@ -1,8 +1,14 @@
-"""Slots for FHIR: the scheduling selectors' search (the pages' own), minus FHIR holds.
+"""Slots for FHIR: the scheduling selectors' search (the pages' own), minus other clients' holds.
 
 Slot search is capacity only (`search_slots`); `$find` adds the patient's prerequisites
 (`geste.pathway.booking.earliest_slots`: validated indication, blood-test lead time,
 anticoagulant hold), the same guard as the booking pages.
+
+Holds are `geste.scheduling.models.SlotHold`, and the engine itself keeps every unexpired hold
+out of every search (`calendars.load_busy`), pages and JSON API included, except a patient's
+own holds in a search for that patient. What is left here is the one case the engine cannot
+tell: another client's hold for the same patient, which still blocks (a hold is its client's).
+A Slot search without a patient therefore no longer lists a held time, even to its holder.
 """
 
 from __future__ import annotations
@@ -14,22 +20,29 @@ from django.db.models import Q
 from django.utils import timezone
 
 from geste.api.fhir.mappers.scheduling import SlotKey
-from geste.api.fhir.models import HoldStatus, SlotHold
 from geste.clinic.models import Procedure
 from geste.pathway.booking import earliest_slots
+from geste.scheduling.models import SlotHold
 from geste.scheduling.selectors import SlotOption, search_slots
 
-# A hold may cover several grid starts; ask the engine for this many more per active hold.
+# A hold may cover several grid starts; ask the engine for this many more per such hold.
 _PER_HOLD = 12
 FIRST_WINDOW = timedelta(days=7)
 
 
-def active_holds(first: datetime, last: datetime, *, exclude_user: Any = None) -> list[SlotHold]:
-    qs = SlotHold.objects.filter(
-        status=HoldStatus.HELD, expires_at__gt=timezone.now(), start__lt=last, end__gt=first
-    )
-    if exclude_user is not None:
-        qs = qs.exclude(user=exclude_user)
+def hold_key(h: SlotHold) -> SlotKey:
+    return SlotKey(h.kind, h.procedure_id, h.room_id, h.radiologist_id, h.start)
+
+
+def same_patient_holds(
+    first: datetime, last: datetime, *, patient: Any, user: Any
+) -> list[SlotHold]:
+    """Other clients' unexpired holds for this patient: the ones the engine lets through."""
+    if patient is None:
+        return []
+    qs = SlotHold.objects.unexpired().filter(patient=patient, start__lt=last, end__gt=first)
+    if user is not None:
+        qs = qs.exclude(holder=user)
     return list(qs)
 
 
@@ -55,7 +68,7 @@ def free(
 ) -> list[tuple[SlotKey, SlotOption]]:
     """Up to `limit` free slots, earliest first, none overlapping another client's hold."""
     not_before = max(not_before, timezone.now())
-    holds = active_holds(not_before, not_after, exclude_user=user)
+    holds = same_patient_holds(not_before, not_after, patient=patient, user=user)
     ask = limit + _PER_HOLD * len(holds)
     # A week first, then the whole span: the search loads calendars and bookings for its whole
     # span, and the first slots are nearly always in the first week. The week's answer is
@@ -143,11 +156,11 @@ def still_free(key: SlotKey, *, patient: Any = None, user: Any = None) -> SlotOp
 
 
 def held_by_other(key: SlotKey, end: datetime, user: Any) -> bool:
+    """Whether another client's unexpired hold keeps the room or the radiologist then."""
     return (
-        SlotHold.objects.filter(
-            status=HoldStatus.HELD, expires_at__gt=timezone.now(), start__lt=end, end__gt=key.start
-        )
+        SlotHold.objects.unexpired()
+        .filter(start__lt=end, end__gt=key.start)
         .filter(Q(room_id=key.room_id) | Q(radiologist_id=key.radiologist_id))
-        .exclude(user=user)
+        .exclude(holder=user)
         .exists()
     )
