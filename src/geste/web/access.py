@@ -42,6 +42,7 @@ PAGES: dict[str, frozenset[str]] = {
     "staff:home": ALL_STAFF,
     "staff:patients": BOOKERS,
     "staff:patient": BOOKERS,
+    "staff:patient:readers": CLINICAL,  # who read the record (from the audit trail)
     "staff:settings": ADMIN,
     "staff:audit": ADMIN,
     "staff:messages": ADMIN,  # who was sent what kind of message, never the text
