@@ -74,11 +74,20 @@ def api_key(request: HttpRequest) -> str:
 
 
 def too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
-    if request.path_info.startswith(("/api/", "/fhir/")):
+    message = _("Trop de requêtes. Réessayez dans %(s)d s.") % {"s": retry_after}
+    if request.path_info.startswith("/fhir/"):  # FHIR clients read an OperationOutcome
+        coding = [{"system": "urn:geste:fhir:error", "code": "throttled"}]
+        issue = {
+            "severity": "error",
+            "code": "throttled",
+            "details": {"coding": coding, "text": message},
+        }
+        body = {"resourceType": "OperationOutcome", "issue": [issue]}
         response: HttpResponse = JsonResponse(
-            {"detail": _("Trop de requêtes. Réessayez dans %(s)d s.") % {"s": retry_after}},
-            status=429,
+            body, status=429, content_type="application/fhir+json"
         )
+    elif request.path_info.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=429)
     else:
         response = render(
             request, "geste/auth/rate_limited.html", {"retry_after": retry_after}, status=429

@@ -104,3 +104,21 @@ def test_an_invalid_resource_never_leaves_the_server(reception, alice, monkeypat
     assert response.status_code == 500
     assert response.json()["issue"][0]["details"]["coding"][0]["code"] == "internal"
     assert b"gender" not in response.content
+
+
+def test_the_rate_limit_answers_fhir_clients_with_an_operation_outcome(
+    reception, english, settings
+):  # type: ignore[no-untyped-def]
+    settings.GESTE_RATE_API = "2/m"
+    assert [reception.get("metadata").status_code for _ in range(2)] == [200, 200]
+    refused = reception.get("metadata")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) <= 60
+    assert refused["Content-Type"].startswith("application/fhir+json")
+    body = refused.json()  # validated by both validators at teardown, as every outcome
+    assert body["resourceType"] == "OperationOutcome"
+    assert body["issue"][0]["code"] == "throttled"
+    assert body["issue"][0]["details"]["coding"][0]["code"] == "throttled"
+    assert _text(refused).startswith("Trop de requêtes.")
+    for _ in range(3):
+        last = english.get("metadata")
+    assert last.status_code == 429 and _text(last).startswith("Too many requests.")
