@@ -273,14 +273,17 @@ def _pages_while(job_body: Any, urls: list[str], admin: Any) -> tuple[float, lis
     i = 0
     while thread.is_alive():
         t = time.perf_counter()
-        client.get(urls[i % len(urls)])
+        # Production settings: HTTPS only, known hosts.
+        response = client.get(urls[i % len(urls)], secure=True, HTTP_HOST="127.0.0.1")
         latencies.append(time.perf_counter() - t)
+        if response.status_code != 200:
+            raise RuntimeError(f"{urls[i % len(urls)]}: {response.status_code}")
         i += 1
     thread.join()
     return result["s"], latencies
 
 
-def _child_apply(n: int) -> dict[str, Any]:
+def _child_apply(n: int, accept: bool = True) -> dict[str, Any]:
     """Issue 11, point 10: apply n decisions in the background, then build and accept the
     recovery plan for the deferred ones, pages read all along."""
     _setup_django()
@@ -332,9 +335,12 @@ def _child_apply(n: int) -> dict[str, Any]:
     from geste.crisis.models import RecoveryPlan
 
     plan = RecoveryPlan.objects.get(pk=plan_id)
-    accept = jobs.job_create(kind=JobKind.PLAN_ACCEPT, actor=admin, plan=plan)
-    accept_s, lat_accept = _pages_while(lambda: jobs.job_execute(accept.pk), plan_pages, admin)
-    accept.refresh_from_db()
+    accept_s, lat_accept, accepted = 0.0, [0.0], {}
+    if accept:
+        job = jobs.job_create(kind=JobKind.PLAN_ACCEPT, actor=admin, plan=plan)
+        accept_s, lat_accept = _pages_while(lambda: jobs.job_execute(job.pk), plan_pages, admin)
+        job.refresh_from_db()
+        accepted = job.result
     return {
         "backend": connection.vendor,
         "n": n,
@@ -347,8 +353,8 @@ def _child_apply(n: int) -> dict[str, Any]:
         "create_s": create_s,
         "create_page_ms": [round(1000 * _pct(lat_create, q)) for q in (0.5, 0.95)],
         "accept_s": accept_s,
-        "booked": accept.result.get("booked", 0),
-        "failed": len(accept.result.get("failed", [])),
+        "booked": accepted.get("booked", 0),
+        "failed": len(accepted.get("failed", [])),
         "accept_page_ms": [round(1000 * _pct(lat_accept, q)) for q in (0.5, 0.95)],
     }
 
@@ -391,17 +397,25 @@ def _child(n: int, *, repeat: int = 3, profile: bool = False) -> dict[str, Any]:
 
 
 def _spawn(
-    url: str, n: int, repeat: int, profile: bool = False, apply: bool = False
+    url: str,
+    n: int,
+    repeat: int,
+    profile: bool = False,
+    apply: bool = False,
+    accept: bool = True,
 ) -> dict[str, Any]:
     # Production-like settings (DEBUG off); a throwaway key for this scratch database only.
     env = {**os.environ, "DATABASE_URL": url, "GESTE_DEBUG": "0"}
     env.setdefault("GESTE_SECRET_KEY", "bench-whatif-scratch-database-only")
+    # The bench's staff session has no second factor (the pages' cost is what is measured).
+    env.setdefault("GESTE_STAFF_2FA", "optional")
     env.pop("GESTE_TESTING", None)
     proc = subprocess.run(
         [
             *(sys.executable, __file__, "--child", "--n", str(n), "--repeat", str(repeat)),
             *(["--profile"] if profile else []),
             *(["--apply"] if apply else []),
+            *(["--no-accept"] if apply and not accept else []),
         ],
         env=env,
         stdout=subprocess.PIPE,
@@ -450,10 +464,11 @@ def main() -> int:
         help="issue 11: apply the decisions, build and accept the plan (background jobs), "
         "pages read meanwhile; use with --n 5000 --backends sqlite",
     )
+    parser.add_argument("--no-accept", action="store_true", help="with --apply: stop at the plan")
     args = parser.parse_args()
     if args.child:
         body = (
-            _child_apply(args.n)
+            _child_apply(args.n, accept=not args.no_accept)
             if args.apply
             else _child(args.n, repeat=args.repeat, profile=args.profile)
         )
@@ -463,7 +478,11 @@ def main() -> int:
         for backend in args.backends.split(","):
             with tempfile.TemporaryDirectory(prefix="geste-bench-") as tmp:
                 url = f"sqlite:///{tmp}/apply.sqlite3"
-                r = _spawn(url, args.n, 1, apply=True) if backend == "sqlite" else None
+                r = (
+                    _spawn(url, args.n, 1, apply=True, accept=not args.no_accept)
+                    if backend == "sqlite"
+                    else None
+                )
             if r is None:
                 print(f"{backend}: --apply runs on sqlite only (not done on PostgreSQL)")
                 continue
