@@ -10,11 +10,19 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 from django.test import override_settings
+from django.urls import reverse
 
 from geste.clinic import sms
 from geste.clinic.models import SentMessage
-from geste.pathway.booking import appointment_book, appointment_cancel, appointment_move
+from geste.pathway.booking import (
+    appointment_book,
+    appointment_cancel,
+    appointment_move,
+    earliest_slots,
+)
+from geste.scheduling.forms import slot_value
 from geste.scheduling.models import AppointmentKind
+from tests.conftest import client_for
 from tests.pathway.factories import declare
 from tests.scheduling.conftest import NOW, at, centre, frozen, proc, validated_request  # noqa: F401
 
@@ -165,3 +173,27 @@ def test_a_caller_that_tells_on_its_own_opts_out(  # type: ignore[no-untyped-def
             appointment=appointment, actor=receptionist, reason="crise", tell_patient=False
         )
     assert mailoutbox == []
+
+
+def test_staff_booking_the_procedure_tells_her(  # type: ignore[no-untyped-def]
+    centre,  # noqa: F811
+    alice,
+    receptionist,
+    radiologist,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    req = validated_request(alice, validated_by=radiologist)
+    slot = earliest_slots(
+        procedure=req.procedure, patient=alice, kind="procedure", limit=1, request=req
+    )[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(receptionist).post(
+            reverse("staff:procedure_book", args=[req.pk]),
+            {"slot": slot_value(slot.start, slot.room.pk, slot.radiologist.pk)},
+        )
+    assert response.status_code == 302
+    (message,) = mailoutbox
+    assert message.to == [alice.email] and message.subject == "Votre rendez-vous est confirmé"
+    _clean(message.body)
+    assert SentMessage.objects.filter(patient=alice, kind="procedure_booked").exists()
