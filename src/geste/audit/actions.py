@@ -117,6 +117,7 @@ class AuditAction(models.TextChoices):
     CRISIS_ENDED = "crisis.ended", _("Fin de crise")
     CRISIS_RUN_STARTED = "crisis.run_started", _("Simulation de crise lancée")
     CRISIS_RUN_READ = "crisis.run_read", _("Simulation de crise consultée")
+    CRISIS_RUN_RESTARTED = "crisis.run_restarted", _("Simulation relancée après interruption")
     CRISIS_DECISION_CONFIRMED = "crisis.decision_confirmed", _("Décision de crise confirmée")
     CRISIS_DECISION_OVERRIDDEN = "crisis.decision_overridden", _("Décision de crise modifiée")
     CRISIS_MAINTAINED = "crisis.maintained", _("Demande maintenue (crise)")

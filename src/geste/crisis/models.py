@@ -86,6 +86,9 @@ class PolicyRun(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     started_at = models.DateTimeField(null=True, blank=True)
+    # Last sign of life of the worker (each chunk): a run "running" without one for
+    # whatif.STALE has lost its worker and can be restarted.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     applied_at = models.DateTimeField(null=True, blank=True)
     applied_by = models.ForeignKey(

@@ -105,8 +105,9 @@ def _freed(appointments: Any, now: Any) -> tuple[int, dict[date, int]]:
 
 def run_execute(run_id: int) -> PolicyRun:
     """Triage every request of the run and store the proposals (the task body)."""
+    now = timezone.now()
     claimed = PolicyRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-        status=RunStatus.RUNNING, started_at=timezone.now()
+        status=RunStatus.RUNNING, started_at=now, heartbeat_at=now
     )
     run = PolicyRun.objects.get(pk=run_id)
     if not claimed:
@@ -225,7 +226,9 @@ def _flush(run_id: int, batch: list[tuple[Any, ...]], processed: int, counts: Co
     with transaction.atomic():
         if batch:
             _insert(batch)
-        PolicyRun.objects.filter(pk=run_id).update(processed=processed, counts=dict(counts))
+        PolicyRun.objects.filter(pk=run_id).update(
+            processed=processed, counts=dict(counts), heartbeat_at=timezone.now()
+        )
 
 
 @task()
@@ -234,3 +237,44 @@ def execute_run(run_id: int) -> dict[str, Any]:
     goes. Defined beside run_execute so that run_create can enqueue it without a cycle."""
     run = run_execute(run_id)
     return {"run": run.pk, "status": run.status, "processed": run.processed}
+
+
+# A run's worker saves its progress every chunk (a few seconds at most): a running run silent
+# for this long has lost its worker (killed, machine restarted).
+STALE = timedelta(minutes=5)
+
+
+def run_stalled(run: PolicyRun, *, now: Any = None) -> bool:
+    """Running, and no sign of life from its worker for STALE: the worker died."""
+    if run.status != RunStatus.RUNNING:
+        return False
+    last = run.heartbeat_at or run.started_at or run.created_at
+    return last < (now or timezone.now()) - STALE
+
+
+def run_restart(*, run: PolicyRun, actor: Any) -> PolicyRun:
+    """Start a stalled run again from the beginning: its partial proposals are dropped (none
+    was applied: a run is applied only once done), it is queued and a worker takes it."""
+    with transaction.atomic():
+        locked = PolicyRun.objects.select_for_update().get(pk=run.pk)
+        if not run_stalled(locked):
+            raise CrisisError(_("Ce calcul n'est pas interrompu : il n'y a rien à relancer."))
+        dropped = locked.decisions.count()
+        locked.decisions.all().delete()
+        PolicyRun.objects.filter(pk=locked.pk).update(
+            status=RunStatus.QUEUED,
+            processed=0,
+            counts={},
+            started_at=None,
+            heartbeat_at=None,
+            error="",
+        )
+        log_action(
+            actor=actor,
+            action="crisis.run_restarted",
+            obj=locked,
+            details={"dropped": dropped, "processed": locked.processed},
+        )
+        transaction.on_commit(lambda: _enqueue(locked.pk))
+    run.refresh_from_db()
+    return run

@@ -13,6 +13,7 @@ urlpatterns = [
     path("simulation/", crisis.whatif, name="whatif"),
     path("passages/<int:run_id>/", crisis.run_detail, name="run"),
     path("passages/<int:run_id>/progression/", crisis.run_progress, name="run_progress"),
+    path("passages/<int:run_id>/relancer/", crisis.run_restart_view, name="run_restart"),
     path("passages/<int:run_id>/appliquer/", crisis.confirm_bulk, name="confirm_bulk"),
     path(
         "passages/<int:run_id>/decisions/<int:decision_id>/",

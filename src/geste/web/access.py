@@ -99,6 +99,7 @@ PAGES: dict[str, frozenset[str]] = {
             "crisis:whatif",
             "crisis:run",
             "crisis:run_progress",
+            "crisis:run_restart",
             "crisis:confirm_bulk",
             "crisis:confirm_one",
             "crisis:worklist",

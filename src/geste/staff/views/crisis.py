@@ -31,7 +31,7 @@ from geste.crisis.models import (
     RunStatus,
 )
 from geste.crisis.services import bulk_queryset, crisis_end, crisis_start, decision_confirm
-from geste.crisis.whatif import run_create
+from geste.crisis.whatif import run_create, run_restart, run_stalled
 from geste.pathway.selectors import get_request_for_user
 from geste.rules.policy import load_policy
 from geste.staff.roles import allow
@@ -167,6 +167,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     freed = run.freed_hours_per_week
     context = {
         "run": run,
+        "stalled": run_stalled(run),
         "policy": policy,
         "policy_title": policy.title(lang[:2]),
         "categories": categories,
@@ -188,10 +189,25 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 @allow("crisis:run_progress")
 def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.get_run(run_id)
-    response = render(request, "staff/crisis/_progress.html", {"run": run})
+    context = {"run": run, "stalled": run_stalled(run)}
+    response = render(request, "staff/crisis/_progress.html", context)
     if run.status in (RunStatus.DONE, RunStatus.FAILED) and request.GET.get("poll"):
         response["HX-Refresh"] = "true"  # the full page shows the results
     return response
+
+
+@allow("crisis:run_restart")
+@require_POST
+def run_restart_view(request: HttpRequest, run_id: int) -> HttpResponse:
+    """A run whose worker died (no progress for whatif.STALE) is started again."""
+    run = selectors.get_run(run_id)
+    try:
+        run_restart(run=run, actor=request.user)
+    except CrisisError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Calcul relancé : le tri reprend depuis le début."))
+    return redirect("crisis:run", run_id=run.pk)
 
 
 @allow("crisis:confirm_bulk")
