@@ -75,7 +75,7 @@ def world(alice, bob, staff_users, radiologist, settings, tmp_path):
         created_by=radiologist,
     )
     doc.file.save("x.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=True)
-    # django-otp's admin "config" page fails (500) on a missing device: give it one
+    # django-otp's admin "config" page needs a real device to render (a missing one is a 404)
     device = TOTPDevice.objects.create(user=make_user("otp", Role.RECEPTIONIST), name="t")
     clients = {ANON: Client(), A: client_for(alice.user), B: client_for(bob.user)}
     tokens = {}
