@@ -31,6 +31,7 @@ class AuditAction(models.TextChoices):
     SETTINGS_UPDATED = "settings.updated", _("Paramètres modifiés")
     # patients
     PATIENT_READ = "patient.read", _("Dossier patient consulté")
+    WORKLIST_READ = "worklist.read", _("Liste de patients du jour consultée")
     PATIENT_SIGNED_UP = "patient.signed_up", _("Compte patient créé")
     PATIENT_SIGNUP_KNOWN_ADDRESS = (
         "patient.signup_known_address",

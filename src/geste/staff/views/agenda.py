@@ -12,6 +12,7 @@ from django.utils import timezone
 from geste.scheduling.models import Appointment
 from geste.scheduling.selectors import appointments_between, day_bounds
 from geste.staff.roles import allow
+from geste.web.audited import audited_list
 
 
 def _day(request: HttpRequest) -> date:
@@ -23,6 +24,7 @@ def _day(request: HttpRequest) -> date:
 
 
 @allow("staff:agenda")
+@audited_list("staff:agenda")
 def agenda(request: HttpRequest) -> HttpResponse:
     """The logged-in radiologist's own week."""
     day = _day(request)

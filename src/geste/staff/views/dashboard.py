@@ -19,9 +19,11 @@ from geste.pathway.models import FollowUp
 from geste.pathway.services import TransitionError
 from geste.pathway.services_after import followup_alert_clear
 from geste.staff.roles import allow
+from geste.web.audited import audited_list
 
 
 @allow("staff:dashboard")
+@audited_list("staff:dashboard")
 def dashboard(request: HttpRequest) -> HttpResponse:
     d = radiologist_dashboard(selectors.today(), show_all=request.GET.get("tout") == "1")
     labels = dict(ADVERSE_EVENTS)

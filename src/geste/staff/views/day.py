@@ -23,9 +23,11 @@ from geste.pathway.services_day import (
 )
 from geste.patients.selectors import asks_pregnancy
 from geste.staff.roles import allow
+from geste.web.audited import audited_list
 
 
 @allow("staff:reception")
+@audited_list("staff:reception")
 def reception(request: HttpRequest) -> HttpResponse:
     day = worklists.split(
         worklists.day_rows(selectors.today()), show_all=request.GET.get("tout") == "1"
@@ -49,6 +51,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @allow("staff:tech_worklist")
+@audited_list("staff:tech_worklist")
 def tech_worklist(request: HttpRequest) -> HttpResponse:
     day = worklists.split(
         worklists.day_rows(selectors.today()), show_all=request.GET.get("tout") == "1"

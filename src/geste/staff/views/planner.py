@@ -20,6 +20,7 @@ from geste.scheduling.forms import CancelForm, StaffMoveForm
 from geste.scheduling.models import Appointment
 from geste.scheduling.selectors import appointments_between, day_bounds
 from geste.staff.roles import allow
+from geste.web.audited import audited_list
 
 
 def _day(request: HttpRequest) -> date:
@@ -42,6 +43,7 @@ def _staff_appointment(appointment_id: int) -> Appointment:
 
 
 @allow("staff:planner")
+@audited_list("staff:planner")
 def planner(request: HttpRequest) -> HttpResponse:
     day = _day(request)
     week = request.GET.get("vue") == "semaine"
