@@ -295,7 +295,7 @@ def test_whole_pathway(
         page.get_by_label("Faiblesse ou engourdissement nouveau d'un membre").check()
         _look(page, "21-followup")
         _click(page, "button", "Envoyer", exact=True)
-        assert page.get_by_text("Un radiologue est prévenu").is_visible()
+        assert page.get_by_text("transmise au radiologue de garde").is_visible()
 
         # 9. The alert is on the radiologist's dashboard.
         _login(page, url, radiologist.username, password)

@@ -99,6 +99,14 @@ class AuditAction(models.TextChoices):
     FOLLOWUP_REMINDED = "followup.reminded", _("Relance de suivi envoyée")
     FOLLOWUP_ANSWERED = "followup.answered", _("Suivi renseigné")
     FOLLOWUP_ALERT_CLEARED = "followup.alert_cleared", _("Alerte de suivi levée")
+    FOLLOWUP_ALERT_PAGED = (
+        "followup.alert_paged",
+        _("Alerte de suivi envoyée au radiologue de garde"),
+    )
+    FOLLOWUP_ALERT_ACKNOWLEDGED = (
+        "followup.alert_acknowledged",
+        _("Alerte de suivi prise en charge"),
+    )
     DOCUMENT_ATTACHED = "document.attached", _("Document joint")
     DOCUMENT_DOWNLOADED = "document.downloaded", _("Document téléchargé")
     # appointments and waiting list

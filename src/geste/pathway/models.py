@@ -193,6 +193,7 @@ class RequestTransition(models.Model):
 
 
 # The clinical records of a request (consultation, time-out, procedure, report, follow-up).
+from geste.pathway.duty import AlertPage, DutyShift  # noqa: E402
 from geste.pathway.formulary import FormularyItem, PrescriptionItem  # noqa: E402
 from geste.pathway.records import (  # noqa: E402
     Consultation,
@@ -208,7 +209,9 @@ from geste.pathway.records import (  # noqa: E402
 
 __all__ = [
     "PENDING_STATES",
+    "AlertPage",
     "Consultation",
+    "DutyShift",
     "FollowUp",
     "FormularyItem",
     "Level3Analgesics",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from geste.audit.services import log_action
 from geste.clinic.models import CentreSettings, Role
+from geste.pathway.alerts import alert_raise
 from geste.pathway.models import (
     FollowUp,
     ProcedureRecord,
@@ -102,7 +103,8 @@ def report_addendum_add(*, report: Report, actor: Any, text: str) -> ReportAdden
 def followup_answer(
     *, followup: FollowUp, actor: Any, pain_now: int, adverse_events: list[str], comment: str
 ) -> FollowUp:
-    """The patient's answers; a warning sign raises an alert on the radiologists' dashboard."""
+    """The patient's answers; a warning sign raises an alert on the radiologists' dashboard and
+    pages the radiologist on duty (pathway/alerts.py)."""
     if followup.answered_at is not None:
         raise TransitionError(_("Ce questionnaire de suivi a déjà été rempli."))
     with transaction.atomic():
@@ -124,6 +126,8 @@ def followup_answer(
             actor=actor,
             action="request.followed_up",
         )
+        if followup.alert:
+            alert_raise(followup=followup, actor=actor)
     return followup
 
 

@@ -58,6 +58,7 @@ urlpatterns = [
     path("liste-de-travail/", day.tech_worklist, name="tech_worklist"),
     path("tableau-de-bord/", dashboard.dashboard, name="dashboard"),
     path("suivi/<int:pk>/alerte/", dashboard.alert_clear, name="alert_clear"),
+    path("suivi/<int:pk>/alerte/vue/", dashboard.alert_ack, name="alert_ack"),
     path("resultats-cliniques/", dashboard.outcomes, name="outcomes"),
     # planning and booking
     path("planning/", planner.planner, name="planner"),

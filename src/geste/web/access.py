@@ -76,6 +76,7 @@ PAGES: dict[str, frozenset[str]] = {
     "staff:tech_worklist": CARE,
     "staff:dashboard": CLINICAL,
     "staff:alert_clear": CLINICAL,
+    "staff:alert_ack": frozenset({RAD}),  # the radiologist paged takes the alert
     "staff:outcomes": CLINICAL,
     # planning and booking
     "staff:planner": BOOKERS,

@@ -91,7 +91,10 @@ def followup(request: HttpRequest, pk: int) -> HttpResponse:
         if fu.alert:
             messages.warning(
                 request,
-                _("Un radiologue est prévenu et vous rappellera. En cas d'urgence, appelez le 15."),
+                _(
+                    "Votre réponse a été transmise au radiologue de garde, qui vous "
+                    "rappellera ; en cas d'urgence, appelez le 15."
+                ),
             )
         else:
             messages.success(request, _("Merci pour vos réponses."))

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from geste.dicom.selectors import open_dose_alerts
 from geste.pathway import selectors
+from geste.pathway.alerts import alert_acknowledge
 from geste.pathway.charts import outcomes as compute_outcomes
 from geste.pathway.charts import pain_svg
 from geste.pathway.dashboard import dashboard as radiologist_dashboard
@@ -49,6 +50,16 @@ def alert_clear(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Alerte traitée."))
     except TransitionError as exc:
         messages.error(request, str(exc))
+    return redirect("staff:dashboard")
+
+
+@require_POST
+@allow("staff:alert_ack")
+def alert_ack(request: HttpRequest, pk: int) -> HttpResponse:
+    """The radiologist paged has seen the alert: the escalation stops."""
+    followup = get_object_or_404(FollowUp, pk=pk, alert=True)
+    alert_acknowledge(followup=followup, actor=request.user)
+    messages.success(request, _("Alerte prise en charge."))
     return redirect("staff:dashboard")
 
 
