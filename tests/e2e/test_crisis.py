@@ -24,9 +24,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _next_weekday(days: int) -> datetime:
-    day = timezone.localdate() + timedelta(days=days)
-    while day.weekday() >= 5:
+    """The `days`-th working day from today at 10:00: distinct for distinct `days` (two
+    calendar offsets landing on one weekend used to give the same Monday, and the same room
+    twice at once)."""
+    day, counted = timezone.localdate(), 0
+    while counted < days:
         day += timedelta(days=1)
+        if day.weekday() < 5:
+            counted += 1
     return datetime.combine(day, time(10, 0), tzinfo=f.PARIS)
 
 
