@@ -49,6 +49,8 @@ class AuditAction(models.TextChoices):
     REQUEST_REFUSED = "request.refused", _("Indication non retenue")
     REQUEST_POSTPONED = "request.postponed", _("Demande reportée")
     REQUEST_PREGNANCY_CHECKED = "request.pregnancy_checked", _("Grossesse vérifiée")
+    CABIN_ASSIGNED = "cabin.assigned", _("Cabine attribuée")
+    CABIN_RELEASED = "cabin.released", _("Cabine libérée")
     # requests: one per state (request_transition without a named action)
     REQUEST_REQUESTED = "request.requested", _("Demande : demandé")
     REQUEST_CONSULTATION_BOOKED = (

@@ -2,7 +2,15 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from geste.clinic.models import CentreSettings, DrugHoldInterval, Procedure, Room, Site, User
+from geste.clinic.models import (
+    Cabin,
+    CentreSettings,
+    DrugHoldInterval,
+    Procedure,
+    Room,
+    Site,
+    User,
+)
 
 
 @admin.register(User)
@@ -17,7 +25,13 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
-    list_display = ("name", "finess")
+    list_display = ("name", "finess", "time_zone", "holiday_region")
+
+
+@admin.register(Cabin)
+class CabinAdmin(admin.ModelAdmin):
+    list_display = ("name", "site", "active")
+    list_filter = ("site", "active")
 
 
 @admin.register(Room)

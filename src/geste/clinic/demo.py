@@ -9,7 +9,7 @@ from typing import IO, Any
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from geste.clinic.models import Modality, Role, Room, Site, User
+from geste.clinic.models import Cabin, Modality, Role, Room, Site, User
 
 DEMO_PASSWORD = "geste-demo"  # noqa: S105 - demo data only
 SEED = 20260310
@@ -30,6 +30,8 @@ STAFF: list[tuple[str, str, str, str, str]] = [
     ("manip5", Role.TECHNOLOGIST, "Léa", "Fournier", ""),
     ("manip6", Role.TECHNOLOGIST, "Hugo", "Lambert", ""),
 ]
+
+CABINS = ["Cabine 1", "Cabine 2", "Cabine 3", "Cabine 4"]
 
 ROOMS = [
     ("Salle 1", Modality.FLUOROSCOPY),
@@ -53,6 +55,8 @@ def load_reference(*, patients: int = 300, progress: IO[str] | None = None) -> d
     )
     for name, modality in ROOMS:
         Room.objects.get_or_create(site=site, name=name, defaults={"modality": modality})
+    for name in CABINS:
+        Cabin.objects.get_or_create(site=site, name=name)
     password = make_password(DEMO_PASSWORD)
     for username, role, first, last, rpps in STAFF:
         User.objects.get_or_create(
@@ -68,5 +72,5 @@ def load_reference(*, patients: int = 300, progress: IO[str] | None = None) -> d
                 "is_superuser": role == Role.ADMINISTRATOR,
             },
         )
-    _write(progress, f"  staff: {len(STAFF)} accounts, {len(ROOMS)} rooms")
+    _write(progress, f"  staff: {len(STAFF)} accounts, {len(ROOMS)} rooms, {len(CABINS)} cabins")
     return {"site": site, "rng": rng, "patients": patients}

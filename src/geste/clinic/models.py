@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -59,6 +61,19 @@ class User(AbstractUser):
         self.is_staff = self.role == Role.ADMINISTRATOR
 
 
+def validate_time_zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(_("Fuseau horaire inconnu."), code="time_zone") from exc
+
+
+# Subdivisions the holidays library knows for France; "" is metropolitan France.
+HOLIDAY_REGIONS = [("", _("France métropolitaine"))] + [
+    (code, code) for code in holidays.France.subdivisions
+]
+
+
 class Site(models.Model):
     name = models.CharField(_("nom"), max_length=120)
     address = models.TextField(_("adresse"))
@@ -69,10 +84,44 @@ class Site(models.Model):
         validators=[RegexValidator(r"^\d[0-9AB]\d{7}$", _("Le FINESS compte 9 caractères."))],
     )
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    # Sites outside Paris: public holidays follow holiday_region; time_zone is stored and
+    # validated (the local day is still computed in Europe/Paris, see scheduling.capacity).
+    time_zone = models.CharField(
+        _("fuseau horaire"), max_length=64, default="Europe/Paris", validators=[validate_time_zone]
+    )
+    holiday_region = models.CharField(
+        _("région des jours fériés"),
+        max_length=10,
+        blank=True,
+        default="",
+        choices=HOLIDAY_REGIONS,
+        help_text=_(
+            "Vide : France métropolitaine. 57 : Alsace-Moselle (Vendredi saint, 26 décembre)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("site")
         verbose_name_plural = _("sites")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Cabin(models.Model):
+    """A changing cabin of a site: where a patient waits, one at a time, from arrival to leaving."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="cabins")
+    name = models.CharField(_("nom"), max_length=40)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("cabine")
+        verbose_name_plural = _("cabines")
+        ordering = ["site", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "name"], name="cabin_name_unique_per_site")
+        ]
 
     def __str__(self) -> str:
         return self.name

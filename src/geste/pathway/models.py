@@ -192,6 +192,37 @@ class RequestTransition(models.Model):
         return f"request #{self.request_id}: {self.from_state} -> {self.to_state}"
 
 
+class CabinAssignment(models.Model):
+    """A patient's request in a changing cabin, from arrival until released."""
+
+    request = models.ForeignKey(
+        ProcedureRequest, on_delete=models.PROTECT, related_name="cabin_assignments"
+    )
+    cabin = models.ForeignKey("clinic.Cabin", on_delete=models.PROTECT, related_name="assignments")
+    assigned_at = models.DateTimeField(_("installé à"))
+    released_at = models.DateTimeField(_("libéré à"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("occupation de cabine")
+        verbose_name_plural = _("occupations de cabine")
+        constraints = [
+            # One patient at a time in a cabin, and one cabin at a time for a request.
+            models.UniqueConstraint(
+                fields=["cabin"],
+                condition=models.Q(released_at__isnull=True),
+                name="cabin_one_patient_at_a_time",
+            ),
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=models.Q(released_at__isnull=True),
+                name="cabin_one_per_request",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"request #{self.request_id} in cabin #{self.cabin_id}"
+
+
 # The clinical records of a request (consultation, time-out, procedure, report, follow-up).
 from geste.pathway.duty import AlertPage, DutyShift  # noqa: E402
 from geste.pathway.formulary import FormularyItem, PrescriptionItem  # noqa: E402

@@ -1,7 +1,8 @@
 """Capacity from the database: opening windows, radiologists' presence and skills.
 
 Opening windows are the rooms' weekly opening hours on each local (Europe/Paris) date, minus
-French public holidays and closures. Local times are combined with the date in Europe/Paris, so
+French public holidays (of the room's site's region: Alsace-Moselle adds Good Friday and
+26 December) and closures. Local times are combined with the date in Europe/Paris, so
 a window keeps its wall-clock hours on the day of a daylight-saving change.
 """
 
@@ -25,12 +26,13 @@ PROCEDURE_STEP_MINUTES = 15
 
 
 @lru_cache(maxsize=64)
-def _french_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("FR", years=year).keys())
+def _french_holidays(year: int, region: str) -> frozenset[date]:
+    return frozenset(holidays.France(subdiv=region or None, years=year).keys())
 
 
-def is_public_holiday(day: date) -> bool:
-    return day in _french_holidays(day.year)
+def is_public_holiday(day: date, region: str = "") -> bool:
+    """A public holiday in France, or in the given subdivision ("57" Alsace-Moselle, ...)."""
+    return day in _french_holidays(day.year, region)
 
 
 def local_at(day: date, at: time) -> datetime:
@@ -64,10 +66,13 @@ def room_windows(room_ids: Iterable[int], first: date, last: date) -> dict[int, 
     """Opening windows of each room between two local dates (inclusive)."""
     ids = list(room_ids)
     weekly: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
-    for oh in OpeningHours.objects.filter(room_id__in=ids).values_list(
-        "room_id", "weekday", "start", "end"
-    ):
-        weekly[(oh[0], oh[1])].append((oh[2], oh[3]))
+    # The site's holiday region rides on the opening hours (a room without hours has no window).
+    regions: dict[int, str] = {}
+    for room_id, weekday, opens, closes, region in OpeningHours.objects.filter(
+        room_id__in=ids
+    ).values_list("room_id", "weekday", "start", "end", "room__site__holiday_region"):
+        weekly[(room_id, weekday)].append((opens, closes))
+        regions[room_id] = region
     span_start, span_end = local_at(first, time.min), local_at(last + timedelta(days=1), time.min)
     closures: dict[int | None, list[Interval]] = defaultdict(list)
     for room_id, start, end in Closure.objects.filter(
@@ -77,8 +82,9 @@ def room_windows(room_ids: Iterable[int], first: date, last: date) -> dict[int, 
     out: dict[int, list[Interval]] = {}
     for room_id in ids:
         windows: list[Interval] = []
+        region = regions.get(room_id, "")
         for day in days(first, last):
-            if is_public_holiday(day):
+            if is_public_holiday(day, region):
                 continue
             for open_at, close_at in weekly.get((room_id, day.weekday()), ()):
                 windows.append(Interval(local_at(day, open_at), local_at(day, close_at)))

@@ -68,6 +68,8 @@ PAGES: dict[str, frozenset[str]] = {
     "staff:prescription": CLINICAL,  # editable by clinicians, signed by a radiologist
     "staff:check_in": FLOOR,
     "staff:pregnancy_check": CARE,
+    "staff:cabin_assign": FLOOR,
+    "staff:cabin_release": FLOOR,
     "staff:procedure_book": BOOKERS,
     "staff:referral_letter": BOOKERS,
     "staff:lab_document": CARE,

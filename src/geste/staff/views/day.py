@@ -8,12 +8,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from geste.clinic.models import CentreSettings
+from geste.clinic.models import Cabin, CentreSettings
 from geste.pathway import selectors, worklists
+from geste.pathway.cabins import CabinError, cabin_assign, cabin_release, free_cabins, occupancy
 from geste.pathway.forms import (
     PregnancyCheckForm,
 )
-from geste.pathway.models import ProcedureRequest
+from geste.pathway.models import ProcedureRequest, RequestState
 from geste.pathway.services import (
     TransitionError,
 )
@@ -66,10 +67,46 @@ def tech_worklist(request: HttpRequest) -> HttpResponse:
             pk__in=[r["request_id"] for r in rows if r["request_id"]]
         ).select_related("patient")
     }
+    in_cabin = occupancy(asked)
+    assign_url = worklists.url_maker("staff:cabin_assign")
+    release_url = worklists.url_maker("staff:cabin_release")
     for r in rows:
         ask = asked.get(r["request_id"], False) and not r["pregnancy_at"]
         r["pregnancy_url"] = pregnancy_url(r["request_id"]) if ask else ""
-    return render(request, "staff/worklist.html", {"day": day})
+        r["cabin"] = in_cabin.get(r["request_id"], "")
+        arrived = r["state"] in _ARRIVED and r["request_id"]
+        r["cabin_assign_url"] = assign_url(r["request_id"]) if arrived and not r["cabin"] else ""
+        r["cabin_release_url"] = release_url(r["request_id"]) if r["cabin"] else ""
+    context = {"day": day, "free_cabins": free_cabins()}
+    return render(request, "staff/worklist.html", context)
+
+
+_ARRIVED = frozenset({RequestState.CHECKED_IN, RequestState.READY})
+
+
+@require_POST
+@allow("staff:cabin_assign")
+def cabin_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
+    req = selectors.get_request_for_user(request.user, pk)
+    cabin = Cabin.objects.filter(pk=request.POST.get("cabin") or 0, active=True).first()
+    if cabin is None:
+        messages.error(request, _("Choisissez une cabine libre."))
+        return redirect("staff:tech_worklist")
+    try:
+        cabin_assign(request=req, cabin=cabin, actor=request.user)
+        messages.success(request, _("Patient installé en %(c)s.") % {"c": cabin.name})
+    except CabinError as exc:
+        messages.error(request, str(exc))
+    return redirect("staff:tech_worklist")
+
+
+@require_POST
+@allow("staff:cabin_release")
+def cabin_release_view(request: HttpRequest, pk: int) -> HttpResponse:
+    req = selectors.get_request_for_user(request.user, pk)
+    if cabin_release(request=req, actor=request.user):
+        messages.success(request, _("Cabine libérée."))
+    return redirect("staff:tech_worklist")
 
 
 @require_POST
