@@ -291,3 +291,13 @@ def test_missing_file_and_bad_encoding(tmp_path: Path, capsys: Capsys) -> None:
     assert check_main([str(bad)]) == 2
     out, err = capsys.readouterr()
     assert out == "" and "UTF-8" in err
+
+
+def test_a_field_named_with_a_newline_is_still_one_line_on_stderr(
+    tmp_path: Path, capsys: Capsys
+) -> None:
+    """Found by the property test: an unknown field called "\\n" printed two lines."""
+    assert check_main([_write(tmp_path, '[{"\\n": 1, "é\\t": 2}]', "cases.json")]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and "\\n: unknown field" in err

@@ -184,13 +184,19 @@ def _write(lines: list[str]) -> None:
     sys.stdout.flush()
 
 
+def _one_line(message: str) -> str:
+    """The contract's one line on stderr, whatever the input named: a field called "\\n" or
+    holding control characters is shown escaped (accents stay as they are)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+
+
 def _run(prog: str, argv: list[str], body: Any) -> int:
     try:
         body(argv)
     except _Exit as exc:
         return exc.status
     except _Fail as exc:
-        sys.stderr.write(f"{prog}: {exc}\n")
+        sys.stderr.write(f"{prog}: {_one_line(str(exc))}\n")
         return 2
     except BrokenPipeError:  # the reader went away (| head): not an error of ours to report
         # Python flushes stdout again at exit: point it at nothing, or a second error prints.
