@@ -308,6 +308,13 @@ class CentreSettings(models.Model):
         default=14,
         validators=[MinValueValidator(1), MaxValueValidator(90)],
     )
+    # The one-month pain measure (issue 13, point 6): the patient is asked again this many days
+    # after the procedure.
+    outcome_month_days = models.PositiveSmallIntegerField(
+        _("mesure de la douleur à un mois (jours après le geste)"),
+        default=30,
+        validators=[MinValueValidator(14), MaxValueValidator(90)],
+    )
 
     class Meta:
         verbose_name = _("paramètres du centre")
