@@ -109,6 +109,10 @@ class AuditAction(models.TextChoices):
         "followup.alert_acknowledged",
         _("Alerte de suivi prise en charge"),
     )
+    FOLLOWUP_MONTH_REMINDED = "followup.month_reminded", _("Questionnaire à un mois envoyé")
+    FOLLOWUP_MONTH_ANSWERED = "followup.month_answered", _("Douleur à un mois renseignée")
+    OUTCOMES_READ = "outcomes.read", _("Résultats cliniques consultés")
+    OUTCOMES_EXPORTED = "outcomes.exported", _("Résultats cliniques exportés (CSV)")
     DOCUMENT_ATTACHED = "document.attached", _("Document joint")
     DOCUMENT_DOWNLOADED = "document.downloaded", _("Document téléchargé")
     # appointments and waiting list
