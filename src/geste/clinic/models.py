@@ -426,6 +426,7 @@ class MessageKind(models.TextChoices):
     INSTRUCTIONS_CHANGED = "instructions_changed", _("Consignes modifiées")
     REMINDER = "reminder", _("Rappel de rendez-vous")
     FOLLOWUP_DUE = "followup_due", _("Suivi à remplir")
+    FOLLOWUP_MONTH = "followup_month", _("Suivi à un mois à remplir")
 
 
 class MessageChannel(models.TextChoices):

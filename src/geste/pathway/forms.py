@@ -253,3 +253,41 @@ class FollowUpForm(forms.Form):
     comment = forms.CharField(
         label=_("Autre chose à signaler"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class MonthPainForm(forms.Form):
+    """The one-month pain measure (issue 13, point 6): one question, the same scale as before
+    the procedure."""
+
+    pain_month = forms.IntegerField(
+        label=_("Votre douleur aujourd'hui, de 0 (aucune) à 10 (maximale)"),
+        min_value=0,
+        max_value=10,
+    )
+
+
+class OutcomesFilterForm(forms.Form):
+    """The outcomes page's filters: the period of the procedures (inclusive) and the grouping."""
+
+    start = forms.DateField(
+        label=_("Gestes du"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("au"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    by = forms.ChoiceField(
+        label=_("Regrouper par"),
+        required=False,
+        choices=[
+            ("procedure", _("type de geste")),
+            ("level", _("niveau")),
+            ("operator", _("opérateur")),
+        ],
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            raise ValidationError(_("La date de début doit précéder la date de fin."))
+        return data

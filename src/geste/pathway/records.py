@@ -340,9 +340,29 @@ class FollowUp(models.Model):
     alert_note = models.TextField(blank=True)
     # Set when the "a questionnaire awaits you" e-mail/SMS went out: one reminder per procedure.
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # The one-month pain measure (issue 13, point 6): asked `CentreSettings.outcome_month_days`
+    # after the procedure by its own message (pathway/reminders.py), answered on the portal.
+    month_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    month_reminded_at = models.DateTimeField(null=True, blank=True)
+    month_answered_at = models.DateTimeField(null=True, blank=True)
+    pain_month = models.PositiveSmallIntegerField(
+        _("douleur à un mois (0-10)"), null=True, blank=True, validators=[MaxValueValidator(10)]
+    )
 
     class Meta:
         app_label = "pathway"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(pain_now__lte=10) & models.Q(pain_month__lte=10),
+                name="followup_pain_0_10",
+            ),
+            # An answer at one month has its value, and a value its answer time.
+            models.CheckConstraint(
+                condition=models.Q(month_answered_at__isnull=True, pain_month__isnull=True)
+                | models.Q(month_answered_at__isnull=False, pain_month__isnull=False),
+                name="followup_month_answer_complete",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"follow-up for request #{self.request_id}"

@@ -26,11 +26,14 @@ from geste.pathway.texts import technique_text
 
 # pathway.md step 10: answers that need a radiologist now.
 WARNING_EVENTS = frozenset({"fever", "weakness_numbness", "severe_headache"})
+# The one-month pain measure is asked, and may be answered, this long after it falls due.
+MONTH_WINDOW = timedelta(days=14)
 
 
 def report_sign(*, request: ProcedureRequest, actor: Any, text: str, conclusion: str) -> Report:
     """Sign the report: published to the patient's portal at once; the follow-up is due
-    `CentreSettings.followup_hours` after. The dose (DAP, fluoroscopy time, reference air
+    `CentreSettings.followup_hours` after, the one-month pain measure
+    `CentreSettings.outcome_month_days` after. The dose (DAP, fluoroscopy time, reference air
     kerma), the procedure date, the operator and the technique are copied from the record
     into structured fields (French law: the report states the dose), printed whatever the
     free text says."""
@@ -42,7 +45,8 @@ def report_sign(*, request: ProcedureRequest, actor: Any, text: str, conclusion:
     if record is None:
         raise TransitionError(_("Le compte rendu se signe après le geste."))
     now = timezone.now()
-    hours = CentreSettings.current().followup_hours
+    centre = CentreSettings.current()
+    hours = centre.followup_hours
     performed_at = request.transitions.filter(to_state=RequestState.PERFORMED).last()
     base = performed_at.at if performed_at is not None else record.recorded_at
     with transaction.atomic():
@@ -60,7 +64,11 @@ def report_sign(*, request: ProcedureRequest, actor: Any, text: str, conclusion:
             reference_air_kerma_mgy=record.reference_air_kerma_mgy,
         )
         FollowUp.objects.get_or_create(
-            request=request, defaults={"due_at": base + timedelta(hours=hours)}
+            request=request,
+            defaults={
+                "due_at": base + timedelta(hours=hours),
+                "month_due_at": base + timedelta(days=centre.outcome_month_days),
+            },
         )
         request_transition(
             request=request, to_state=RequestState.REPORTED, actor=actor, action="report.signed"
@@ -129,6 +137,39 @@ def followup_answer(
         if followup.alert:
             alert_raise(followup=followup, actor=actor)
     return followup
+
+
+def followup_month_answer(*, followup: FollowUp, actor: Any, pain_month: int) -> FollowUp:
+    """The patient's pain one month after the procedure (issue 13, point 6): once, 0-10, while
+    the measure is open (from `month_due_at` for MONTH_WINDOW). The claim is a conditional
+    update, so two submissions at once record one answer."""
+    if not 0 <= pain_month <= 10:
+        raise TransitionError(_("La douleur se note de 0 à 10."))
+    if not month_open(followup):
+        raise TransitionError(_("Ce questionnaire n'est pas ouvert."))
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = FollowUp.objects.filter(pk=followup.pk, month_answered_at__isnull=True).update(
+            month_answered_at=now, pain_month=pain_month
+        )
+        if not claimed:
+            raise TransitionError(_("Ce questionnaire de suivi a déjà été rempli."))
+        log_action(actor=actor, action="followup.month_answered", obj=followup.request)
+    followup.month_answered_at, followup.pain_month = now, pain_month
+    return followup
+
+
+def month_open(followup: FollowUp, *, now: Any = None) -> bool:
+    """The one-month questionnaire may be answered: due, not answered, not past its window (a
+    value given at three months would not be a one-month measure)."""
+    now = now or timezone.now()
+    due = followup.month_due_at
+    return (
+        due is not None
+        and followup.month_answered_at is None
+        and due <= now < due + MONTH_WINDOW
+        and followup.request.state in (RequestState.REPORTED, RequestState.FOLLOWED_UP)
+    )
 
 
 def followup_alert_clear(*, followup: FollowUp, actor: Any, note: str) -> FollowUp:

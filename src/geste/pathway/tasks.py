@@ -1,5 +1,5 @@
-"""Background tasks of the pathway (django-tasks; inline in tests): follow-up and appointment
-reminders, waiting-list offers."""
+"""Background tasks of the pathway (django-tasks; inline in tests): follow-up (48-72 h and one
+month) and appointment reminders, waiting-list offers."""
 
 from __future__ import annotations
 
@@ -20,6 +20,21 @@ def send_due_followup_reminders() -> int:
     ids = reminders.due_followup_ids()
     for followup_id in ids:
         send_followup_reminder.enqueue(followup_id)
+    return len(ids)
+
+
+@task()
+def send_month_reminder(followup_id: int) -> int:
+    """E-mail and SMS: the one-month pain questionnaire awaits. Idempotent (one per procedure)."""
+    return reminders.send_month_reminder(followup_id)
+
+
+@task()
+def send_due_month_reminders() -> int:
+    """Enqueue the one-month message of every measure that has become due (run it by cron)."""
+    ids = reminders.due_month_ids()
+    for followup_id in ids:
+        send_month_reminder.enqueue(followup_id)
     return len(ids)
 
 

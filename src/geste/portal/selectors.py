@@ -13,6 +13,7 @@ from django.utils import timezone
 from geste.audit.models import AuditEvent
 from geste.clinic.models import CentreSettings
 from geste.pathway.models import FollowUp, ProcedureRequest, Report, RequestState
+from geste.pathway.services_after import MONTH_WINDOW
 from geste.patients.models import Declaration
 from geste.scheduling.models import Appointment, AppointmentKind, AppointmentStatus
 
@@ -34,6 +35,7 @@ class Home:
     questionnaire_last: Any  # datetime of the latest answers, or None
     new_reports: list[Report]
     followups_due: list[FollowUp]
+    months_due: list[FollowUp]  # the one-month pain measure, open now
 
 
 def questionnaire_due(patient: Any, *, now: Any = None) -> tuple[bool, Any]:
@@ -95,5 +97,14 @@ def home(patient: Any, user: Any) -> Home:
             )
             .select_related("request__procedure")
             .order_by("due_at")
+        ),
+        months_due=list(
+            FollowUp.objects.filter(
+                request__patient=patient,
+                request__state__in=(RequestState.REPORTED, RequestState.FOLLOWED_UP),
+                month_answered_at__isnull=True,
+                month_due_at__lte=now,
+                month_due_at__gt=now - MONTH_WINDOW,
+            ).order_by("month_due_at")
         ),
     )

@@ -39,6 +39,7 @@ urlpatterns = [
     path(M + "resultats/<int:pk>/<str:kind>/<int:item>/", records.my_pdf, name="my_pdf_item"),
     path(M + "images/<int:pk>/", records.my_image, name="my_image"),
     path(M + "suivi/<int:pk>/", records.followup, name="followup"),
+    path(M + "suivi/<int:pk>/un-mois/", records.followup_month, name="followup_month"),
     path("prendre-rendez-vous/", booking.book_start, name="book"),
     path("prendre-rendez-vous/<slug:code>/", booking.book_slot, name="book_slot"),
     path("lien/<str:token>/", links.shared_report, name="shared_report"),

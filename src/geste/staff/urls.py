@@ -13,6 +13,7 @@ from geste.staff.views import (
     dose,
     home,
     messages,
+    outcomes,
     patients,
     planner,
     procedure,
@@ -61,7 +62,8 @@ urlpatterns = [
     path("tableau-de-bord/", dashboard.dashboard, name="dashboard"),
     path("suivi/<int:pk>/alerte/", dashboard.alert_clear, name="alert_clear"),
     path("suivi/<int:pk>/alerte/vue/", dashboard.alert_ack, name="alert_ack"),
-    path("resultats-cliniques/", dashboard.outcomes, name="outcomes"),
+    path("resultats-cliniques/", outcomes.outcomes, name="outcomes"),
+    path("resultats-cliniques/export.csv", outcomes.outcomes_csv, name="outcomes_csv"),
     # planning and booking
     path("planning/", planner.planner, name="planner"),
     path("planning/nouveau/", booking.staff_book, name="staff_book"),

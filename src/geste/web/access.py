@@ -80,6 +80,7 @@ PAGES: dict[str, frozenset[str]] = {
     "staff:alert_clear": CLINICAL,
     "staff:alert_ack": frozenset({RAD}),  # the radiologist paged takes the alert
     "staff:outcomes": CLINICAL,
+    "staff:outcomes_csv": CLINICAL,  # aggregated rows only, audited
     # planning and booking
     "staff:planner": BOOKERS,
     "staff:staff_book": BOOKERS,
@@ -138,6 +139,7 @@ PAGES: dict[str, frozenset[str]] = {
             "portal:my_pdf_item",
             "portal:my_image",
             "portal:followup",
+            "portal:followup_month",
             "portal:prepare",
             "portal:convocation",
         ),

@@ -36,6 +36,7 @@ NAV: dict[str, list[tuple[str, Any]]] = {
         ("staff:dashboard", _("Tableau de bord")),
         ("staff:agenda", _("Mon agenda")),
         ("staff:patients", _("Patients")),
+        ("staff:outcomes", _("Résultats cliniques")),
         ("staff:dose", _("Dose")),
         ("staff:dose_unmatched", _("Dose : non rattachés")),
         ("crisis:home", _("Mode crise")),

@@ -1,19 +1,16 @@
-"""Radiologists' dashboard, follow-up alerts, outcomes chart."""
+"""Radiologists' dashboard and follow-up alerts (the outcomes page: staff/views/outcomes.py)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from geste.dicom.selectors import open_dose_alerts
 from geste.pathway import selectors
 from geste.pathway.alerts import alert_acknowledge
-from geste.pathway.charts import outcomes as compute_outcomes
-from geste.pathway.charts import pain_svg
 from geste.pathway.dashboard import dashboard as radiologist_dashboard
 from geste.pathway.forms import ADVERSE_EVENTS, ReasonForm
 from geste.pathway.models import FollowUp
@@ -61,16 +58,3 @@ def alert_ack(request: HttpRequest, pk: int) -> HttpResponse:
     alert_acknowledge(followup=followup, actor=request.user)
     messages.success(request, _("Alerte prise en charge."))
     return redirect("staff:dashboard")
-
-
-@allow("staff:outcomes")
-def outcomes(request: HttpRequest) -> HttpResponse:
-    data = compute_outcomes()
-    svg = pain_svg(
-        data,
-        title=_("Douleur moyenne avant et après le geste, par type de geste"),
-        before=_("Avant"),
-        after=_("Après (suivi)"),
-    )
-    # The SVG is built from escaped text only (charts.pain_svg escapes every label).
-    return render(request, "staff/outcomes.html", {"data": data, "svg": mark_safe(svg)})  # noqa: S308
