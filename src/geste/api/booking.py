@@ -167,6 +167,7 @@ def slots(
         not_before=not_before,
         not_after=not_after,
         limit=limit,
+        actor=request.user,
     )
     return [
         {"start": s.start, "end": s.end, "room": s.room.pk, "radiologist": s.radiologist.pk}

@@ -150,6 +150,10 @@ class AuditAction(models.TextChoices):
     CRISIS_LATE_ANSWER = "crisis.late_answer", _("Réponse après la fin de crise (information)")
     CRISIS_JOB_STARTED = "crisis.job_started", _("Traitement de crise lancé")
     CRISIS_JOB_DONE = "crisis.job_done", _("Traitement de crise terminé")
+    CRISIS_BOOKED_OUTSIDE_POLICY = (
+        "crisis.booked_outside_policy",
+        _("Geste programmé ou déplacé par le personnel hors politique de crise"),
+    )
     # machine interfaces
     DICOM_MPPS_IN_PROGRESS = "dicom.mpps_in_progress", _("Examen commencé (modalité)")
     DICOM_MPPS_COMPLETED = "dicom.mpps_completed", _("Examen terminé (modalité)")

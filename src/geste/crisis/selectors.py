@@ -15,6 +15,7 @@ from geste.crisis.models import (
     CrisisPeriod,
     Decision,
     Discussion,
+    Outcome,
     PolicyRun,
     RunDecision,
 )
@@ -30,6 +31,22 @@ def active_crisis() -> CrisisPeriod | None:
 def active_policy() -> Policy | None:
     crisis = active_crisis()
     return load_policy(crisis.policy_id) if crisis is not None else None
+
+
+def confirmed_decision(request: Any) -> str:
+    """The decision a clinician last confirmed (or overrode, with a reason) for this request
+    during the active crisis, or "" (one query). Read by the booking gate one floor down
+    (pathway.crisis_gate, registered in CrisisConfig.ready): a confirmed "maintain" lets the
+    patient book whatever today's triage says."""
+    final = (
+        RunDecision.objects.filter(
+            request_id=request.pk, outcome=Outcome.APPLIED, run__crisis__active=True
+        )
+        .order_by("-confirmed_at", "-id")
+        .values_list("final", flat=True)
+        .first()
+    )
+    return final or ""
 
 
 def consultation_may_be_video(request: Any = None) -> bool:

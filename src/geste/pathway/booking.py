@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from geste.audit.services import Actor
 from geste.clinic.messages import message_send, site_link
 from geste.clinic.models import MessageKind, Procedure, Room, User
+from geste.pathway.crisis_gate import crisis_guard, crisis_refusal
 from geste.pathway.instructions import changed_message, fingerprints, tell_if_changed
 from geste.pathway.models import RequestState
 from geste.pathway.prerequisites import Prerequisites, prerequisites
@@ -51,19 +52,21 @@ def _when(moment: datetime) -> str:
 
 
 def procedure_guard(
-    *, patient: Any, procedure: Procedure, request: Any, start: datetime
+    *, patient: Any, procedure: Procedure, request: Any, start: datetime, actor: Actor = None
 ) -> Prerequisites:
     """The clinical guard of a procedure at `start` (the new time, whatever the path).
 
     Refuses (BookingError, French) a procedure without a validated indication, before the end
     of a drug's hold (the engine's earliest_safe_at), or before the blood test can be ready;
-    the message names the earliest acceptable time. Returns the prerequisites (with the
-    request they concern)."""
+    the message names the earliest acceptable time; during a crisis, a request the policy does
+    not maintain is refused to whoever is not staff (pathway.crisis_gate). Returns the
+    prerequisites (with the request they concern)."""
     pre = prerequisites(
         patient=patient, procedure=procedure, kind=AppointmentKind.PROCEDURE, request=request
     )
     if pre.blocked:
         raise BookingError(pre.blocked)
+    crisis_guard(request=pre.request, actor=actor)
     if pre.hold_until is not None and start < pre.hold_until:
         raise BookingError(
             _(
@@ -91,13 +94,18 @@ def earliest_slots(
     horizon_days: int = HORIZON_DAYS,
     not_after: datetime | None = None,
     rooms: list[Room] | None = None,
+    actor: Actor = None,
 ) -> list[SlotOption]:
-    """The first `limit` times that may be offered: free in the calendar and clinically safe
-    (the same prerequisites as the guard, so no offered time is refused at booking)."""
+    """The first `limit` times that may be offered to `actor`: free in the calendar and
+    clinically safe (the same prerequisites as the guard, so no offered time is refused at
+    booking); during a crisis none for a procedure the policy does not maintain unless `actor`
+    is staff (pathway.crisis_gate: an actor not given is not staff)."""
     pre = prerequisites(
         patient=patient, procedure=procedure, kind=kind, request=request, not_before=not_before
     )
     if pre.blocked:
+        return []
+    if kind == AppointmentKind.PROCEDURE and crisis_refusal(pre.request, actor):
         return []
     horizon = not_after or timezone.now() + timedelta(days=horizon_days)
     if pre.not_before >= horizon:
@@ -137,7 +145,7 @@ def appointment_book(
     (a caller that sends its own message, e.g. crisis mode)."""
     if kind == AppointmentKind.PROCEDURE:
         request = procedure_guard(
-            patient=patient, procedure=procedure, request=request, start=start
+            patient=patient, procedure=procedure, request=request, start=start, actor=actor
         ).request
     end = start + session_length(kind=kind, procedure=procedure, request=request)
     # The patient's instructions before the booking, to tell her if it changes them.
@@ -189,6 +197,7 @@ def appointment_move(
             procedure=appointment.procedure,
             request=appointment.request,
             start=start,
+            actor=actor,
         )
         before = fingerprints(appointment.patient)
     old_start = appointment.start.isoformat()

@@ -22,13 +22,9 @@ from django.utils.translation import gettext as _
 from geste.audit.services import log_action
 from geste.clinic.messages import message_send
 from geste.clinic.models import CentreSettings, MessageKind
-from geste.clinic.selectors import crisis_policy_id
-from geste.pathway.adapters import case_from_request
-from geste.pathway.models import RequestState
+from geste.pathway.crisis_gate import crisis_allows, policy_in_force
 from geste.pathway.prerequisites import prerequisites
 from geste.pathway.sessions import session_length
-from geste.rules.policy import Policy, load_policy
-from geste.rules.triage import triage
 from geste.scheduling import capacity, locking
 from geste.scheduling.errors import BookingError, SlotTaken
 from geste.scheduling.models import (
@@ -122,28 +118,12 @@ def _fits(entry: WaitlistEntry, start: datetime, room: Any, radiologist_id: int)
     return not pre.blocked and pre.not_before <= start
 
 
-def crisis_allows(request: Any, policy: Policy | None) -> bool:
-    """During a crisis, a freed time goes only to a request the policy in force maintains
-    (issue 11, point 9): never to a deferred, contraindicated or discussed category. Read
-    through rules and the centre's setting: crisis mode is one floor up."""
-    if policy is None:
-        return True
-    if request.state in (RequestState.DEFERRED, RequestState.IN_DISCUSSION):
-        return False
-    return triage(case_from_request(request), policy, timezone.localdate()).decision == "maintain"
-
-
-def _policy_in_force() -> Policy | None:
-    policy_id = crisis_policy_id()
-    return load_policy(policy_id) if policy_id else None
-
-
 def offer_next(*, start: datetime, end: datetime, room: Any, radiologist_id: int) -> int:
     """Offer a free time to the first waiting patient who fits; 0 or 1 offer made. During a
-    crisis only requests the policy maintains are offered a time."""
+    crisis only requests the policy maintains are offered a time (pathway.crisis_gate)."""
     if start <= timezone.now():
         return 0
-    policy = _policy_in_force()
+    policy = policy_in_force()
     tried = set(
         WaitlistOffer.objects.filter(start=start, room=room).values_list("entry_id", flat=True)
     )

@@ -85,6 +85,7 @@ def free(
             limit=ask,
             patient=patient,
             safe=safe,
+            actor=user,
         )
         if len(found) >= ask:
             break
@@ -108,6 +109,7 @@ def _search(
     limit: int,
     patient: Any,
     safe: bool,
+    actor: Any = None,
 ) -> list[SlotOption]:
     if safe:
         return earliest_slots(
@@ -117,6 +119,7 @@ def _search(
             not_before=not_before,
             not_after=not_after,
             limit=limit,
+            actor=actor,
         )
     return search_slots(
         procedure=procedure,

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from geste.clinic.access import patient_required
 from geste.clinic.models import CentreSettings
 from geste.pathway.booking import appointment_cancel, appointment_move, earliest_slots
+from geste.pathway.crisis_gate import crisis_refusal
 from geste.pathway.offers import offer_accept, offer_decline
 from geste.pathway.records import Consultation
 from geste.pathway.waitlist import pending_offers, waitlist_join, waitlist_leave
@@ -144,12 +145,17 @@ def my_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
         request=appointment.request,
         not_before=earliest,
         limit=12,
+        actor=request.user,
     )
+    crisis_notice = ""
+    if not options and appointment.kind == AppointmentKind.PROCEDURE:
+        crisis_notice = crisis_refusal(appointment.request, request.user)
     return render(
         request,
         "portal/my_move.html",
         {
             "a": appointment,
+            "crisis_notice": crisis_notice,
             "options": [(slot_value(o.start, o.room.pk, o.radiologist.pk), o) for o in options],
             "chosen": chosen,
             "slot_error": error,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from geste.clinic.access import patient_required
 from geste.clinic.models import CentreSettings
 from geste.pathway.booking import appointment_book, earliest_slots
+from geste.pathway.crisis_gate import crisis_refusal
 from geste.pathway.models import ProcedureRequest, RequestState
 from geste.patients.access import own_patient
 from geste.patients.models import Patient
@@ -79,8 +80,11 @@ def my_procedure(request: HttpRequest, pk: int) -> HttpResponse:
         request=req,
         not_before=timezone.now() + timedelta(hours=cutoff),
         limit=SLOTS_SHOWN,
+        actor=request.user,
     )
     site = options[0].room.site if options else None
+    # No time offered during a crisis for a geste the policy does not maintain: say why.
+    crisis_notice = "" if options else crisis_refusal(req, request.user)
     return render(
         request,
         "portal/my_procedure.html",
@@ -89,6 +93,7 @@ def my_procedure(request: HttpRequest, pk: int) -> HttpResponse:
             "options": [(slot_value(o.start, o.room.pk, o.radiologist.pk), o) for o in options],
             "slot_error": error,
             "site": site,
+            "crisis_notice": crisis_notice,
         },
         status=400 if error else 200,
     )

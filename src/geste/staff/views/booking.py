@@ -147,6 +147,7 @@ def staff_book(request: HttpRequest) -> HttpResponse:
             kind=what["kind"],
             not_before=capacity.local_at(after, time.min) if after else None,
             limit=SLOTS_SHOWN,
+            actor=request.user,
         )
     context = {
         "patient": patient,

@@ -99,7 +99,12 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     slots = []
     if req.state == RequestState.VALIDATED:
         slots = earliest_slots(
-            procedure=req.procedure, patient=req.patient, kind="procedure", limit=5, request=req
+            procedure=req.procedure,
+            patient=req.patient,
+            kind="procedure",
+            limit=5,
+            request=req,
+            actor=request.user,
         )
     return render(
         request,
