@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from geste.scheduling.models import Appointment
-from geste.scheduling.selectors import appointments_between, day_bounds
+from geste.pathway import worklists
+from geste.scheduling.selectors import day_bounds
 from geste.staff.roles import allow
 from geste.web.audited import audited_list
 
@@ -31,9 +32,9 @@ def agenda(request: HttpRequest) -> HttpResponse:
     first = day - timedelta(days=day.weekday())
     start, _e = day_bounds(first)
     _s, end = day_bounds(first + timedelta(days=6))
-    by_day: dict[date, list[Appointment]] = defaultdict(list)
-    for a in appointments_between(start, end, radiologist=request.user):
-        by_day[timezone.localtime(a.start).date()].append(a)
+    by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
+    for row in worklists.calendar_rows(start, end, radiologist=request.user):
+        by_day[row["day"]].append(row)
     days = [
         (first + timedelta(days=i), by_day.get(first + timedelta(days=i), [])) for i in range(7)
     ]

@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from geste.clinic.models import Room
+from geste.pathway import worklists
 from geste.pathway.booking import appointment_cancel, appointment_mark_no_show, appointment_move
 from geste.scheduling.errors import BookingError
 from geste.scheduling.forms import CancelForm, StaffMoveForm
 from geste.scheduling.models import Appointment
-from geste.scheduling.selectors import appointments_between, day_bounds
+from geste.scheduling.selectors import day_bounds
 from geste.staff.roles import allow
 from geste.web.audited import audited_list
 
@@ -52,9 +53,9 @@ def planner(request: HttpRequest) -> HttpResponse:
     start, _end = day_bounds(first)
     _s, end = day_bounds(first + timedelta(days=count - 1))
     rooms = list(Room.objects.filter(active=True))
-    by_room: dict[int, dict[date, list[Appointment]]] = defaultdict(lambda: defaultdict(list))
-    for a in appointments_between(start, end):
-        by_room[a.room_id][timezone.localtime(a.start).date()].append(a)
+    by_room: dict[int, dict[date, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for row in worklists.calendar_rows(start, end):
+        by_room[row["room_id"]][row["day"]].append(row)
     days = [first + timedelta(days=i) for i in range(count)]
     columns = [
         {"room": room, "days": [(d, by_room[room.pk].get(d, [])) for d in days]} for room in rooms
@@ -67,7 +68,6 @@ def planner(request: HttpRequest) -> HttpResponse:
         "columns": columns,
         "prev": (day - step).isoformat(),
         "next": (day + step).isoformat(),
-        "now": timezone.now(),
     }
     template = "staff/_planner.html" if request.htmx else "staff/planner.html"  # type: ignore[attr-defined]
     return render(request, template, context)
