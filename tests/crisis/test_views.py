@@ -195,7 +195,7 @@ def test_plan_pages_and_dashboard(
     with django_assert_max_num_queries(25):
         dash = client.get(reverse("crisis:dashboard"))
     text = dash.content.decode()
-    assert text.count("<svg") == 3
+    assert text.count("<svg") == 4  # backlog, decisions over time, per category, waiting
     assert "<polyline" in text and "Plan optimisé" in text
     with django_capture_on_commit_callbacks(execute=True):
         client.post(plan_url + "accepter/", {"confirmed": "1"})
