@@ -1,5 +1,6 @@
 """Follow-up reminder: due `followup_hours` after the procedure, one per procedure, minimal
-content (no procedure, a login link), sent by a task that `geste manage pathway_tick` queues."""
+content (no procedure, a login link), sent through `message_send` (so listed as sent messages)
+by a task that `geste manage pathway_tick` queues."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.core.management import call_command
 
 from geste.audit.models import AuditEvent
 from geste.clinic import sms
+from geste.clinic.models import MessageKind, SentMessage
 from geste.pathway.models import FollowUp, RequestState
 from geste.pathway.reminders import due_followup_ids
 from geste.pathway.tasks import send_followup_reminder
@@ -71,6 +73,48 @@ def test_sent_once_when_due_with_minimal_content(followup):
     assert followup.reminded_at is not None
     event = AuditEvent.objects.get(action="followup.reminded")
     assert event.details == {"channels": ["email", "sms"]}
+    # Recorded for the administrators' page of sent messages: one row per channel, no text.
+    rows = SentMessage.objects.filter(patient=followup.request.patient).order_by("channel")
+    assert [(m.kind, m.channel, m.status) for m in rows] == [
+        (MessageKind.FOLLOWUP_DUE, "email", "sent"),
+        (MessageKind.FOLLOWUP_DUE, "sms", "sent"),
+    ]
+
+
+def test_every_channel_failing_is_recorded_and_retried_three_times(followup, settings):
+    """A mail server and an SMS gateway both down: each try is recorded as failed, the claim
+    is released so that the next tick tries again, three tries in all, then it stops."""
+    settings.EMAIL_BACKEND = "tests.pathway.test_followup_reminder.FailingBackend"
+    settings.GESTE_SMS_BACKEND = "geste.clinic.sms.DisabledSmsBackend"
+    with time_machine.travel(followup.due_at + timedelta(minutes=5), tick=True):
+        for _ in range(5):
+            _tick()
+    rows = SentMessage.objects.filter(kind=MessageKind.FOLLOWUP_DUE)
+    assert rows.count() == 6 and set(rows.values_list("status", flat=True)) == {"failed"}
+    followup.refresh_from_db()
+    assert followup.reminded_at is not None  # given up after three tries: no endless retry
+    events = AuditEvent.objects.filter(action="followup.reminded")
+    assert events.count() == 3 and all(e.details["failed"] for e in events)
+
+
+def test_one_channel_failing_is_not_retried(followup, settings):
+    settings.GESTE_SMS_BACKEND = "geste.clinic.sms.DisabledSmsBackend"
+    with time_machine.travel(followup.due_at + timedelta(minutes=5), tick=True):
+        _tick()
+        _tick()
+    assert len(mail.outbox) == 1
+    statuses = sorted(
+        SentMessage.objects.filter(kind=MessageKind.FOLLOWUP_DUE).values_list("channel", "status")
+    )
+    assert statuses == [("email", "sent"), ("sms", "failed")]
+
+
+class FailingBackend:
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        pass
+
+    def send_messages(self, messages):  # type: ignore[no-untyped-def]
+        raise ConnectionRefusedError("mail server down")
 
 
 def test_answered_or_followed_up_gets_no_reminder(followup):

@@ -94,7 +94,12 @@ def _make(
     pain: int = 7,
     after: int | None = None,
     alert: bool = False,
+    month: int | None = None,
+    days_ago: int = 3,
+    levels: str = "L4-L5",
 ) -> ProcedureRequest:
+    """One request in `state`; once performed, `days_ago` days ago at `levels`, with the pain
+    `after` at 48-72 h and `month` at one month when answered."""
     now = timezone.now()
     proc = Procedure.objects.get(code=code)
     req = ProcedureRequest.objects.create(
@@ -145,7 +150,9 @@ def _make(
     )
     if state in _DAY:
         past = state in {S.REPORTED, S.FOLLOWED_UP}
-        room, start, rad = slots.next(radiologist=rad, patient=patient, days_ago=3 if past else 0)
+        room, start, rad = slots.next(
+            radiologist=rad, patient=patient, days_ago=days_ago if past else 0
+        )
         status: str = {  # type: ignore[call-overload]
             S.PROCEDURE_BOOKED: AppointmentStatus.BOOKED,
             S.CHECKED_IN: AppointmentStatus.CHECKED_IN,
@@ -177,7 +184,7 @@ def _make(
             request=req,
             operator=rad,
             route="interlamaire",
-            levels="L4-L5",
+            levels=levels,
             side="median",
             asepsis=True,
             contrast_item=contrast.formulary if contrast else None,
@@ -198,21 +205,30 @@ def _make(
             text=report_draft(req),
             conclusion="Geste sans incident.",
             signed_by=rad,
-            signed_at=now - timedelta(days=2),
-            performed_at=now - timedelta(days=3),
+            signed_at=now - timedelta(days=days_ago - 1),
+            performed_at=now - timedelta(days=days_ago),
             operator=rad,
             technique=technique_text(req),
             dap_mgy_cm2=380.0,
             fluoroscopy_s=42,
         )
         answered = state == S.FOLLOWED_UP
+        performed = now - timedelta(days=days_ago)
+        due = performed + timedelta(hours=48)
+        if days_ago == 3:  # due just now: the 48-72 h questionnaire is on the portal
+            due = now - timedelta(hours=12 if answered else 1)
+        month_due = performed + timedelta(days=30)
         FollowUp.objects.create(
             request=req,
-            due_at=now - timedelta(hours=12 if answered else 1),
-            answered_at=now - timedelta(hours=6) if answered else None,
+            due_at=due,
+            answered_at=due + timedelta(hours=6) if answered else None,
             pain_now=after if answered else None,
             adverse_events=["fever", "site_pain"] if alert else [],
             alert=alert,
+            month_due_at=month_due,
+            month_reminded_at=month_due if month_due <= now else None,
+            month_answered_at=month_due + timedelta(days=1) if month is not None else None,
+            pain_month=month,
         )
     return req
 
@@ -271,6 +287,31 @@ def load(*, context: dict[str, Any], progress: IO[str] | None = None) -> None:
     ]
     for i, (code, before, after) in enumerate(results):
         _make(next(it), code, S.FOLLOWED_UP, rad, slots, pain=before, after=after, alert=i == 0)
+    # A month or more ago: pain at 48-72 h and at one month, several levels and operators, for
+    # the responders page; one patient without pain before (counted apart), one still to answer.
+    months = [
+        ("epidural_infiltration", "L4-L5", 8, 4, 2),
+        ("epidural_infiltration", "L5-S1", 7, 5, 5),
+        ("epidural_infiltration", "L5-S1", 9, 3, 4),
+        ("facet_infiltration", "L4-L5", 6, 3, 3),
+        ("facet_infiltration", "L3-L4", 7, 6, 7),
+        ("facet_infiltration", "L4-L5", 0, 1, 0),
+        ("vertebroplasty_benign", "T12", 9, 4, 2),
+        ("peripheral_joint_infiltration", "", 8, 3, None),
+    ]
+    for i, (code, level, before, after, month) in enumerate(months):
+        _make(
+            next(it),
+            code,
+            S.FOLLOWED_UP,
+            rads[i % len(rads)],
+            slots,
+            pain=before,
+            after=after,
+            month=month,
+            days_ago=31 + i,
+            levels=level,
+        )
     if progress is not None:
         progress.write(f"  pathway requests: {ProcedureRequest.objects.count()}\n")
 
