@@ -29,10 +29,19 @@ def asks_pregnancy(patient: Patient, day: date, *, centre: CentreSettings | None
     """Where the engine asks (safety-check.md, decision 11): sex F or X, aged within the
     centre's childbearing ages (inclusive) on `day`. `centre`: the settings, read once by a
     caller that asks for many patients."""
-    if patient.sex == "M":
+    return asks_pregnancy_of(patient.sex, patient.birth_date, day, centre=centre)
+
+
+def asks_pregnancy_of(
+    sex: str, birth_date: date, day: date, *, centre: CentreSettings | None = None
+) -> bool:
+    """`asks_pregnancy` from a row's sex and birth date (a worklist of a thousand patients
+    reads rows, not Patient instances)."""
+    if sex == "M":
         return False
     s = centre or CentreSettings.current()
-    return s.childbearing_age_min <= patient.age_on(day) <= s.childbearing_age_max
+    age = day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+    return s.childbearing_age_min <= age <= s.childbearing_age_max
 
 
 def latest_declaration(patient: Patient) -> Declaration | None:

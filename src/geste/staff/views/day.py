@@ -14,7 +14,7 @@ from geste.pathway.cabins import CabinError, cabin_assign, cabin_release, free_c
 from geste.pathway.forms import (
     PregnancyCheckForm,
 )
-from geste.pathway.models import ProcedureRequest, RequestState
+from geste.pathway.models import RequestState
 from geste.pathway.services import (
     TransitionError,
 )
@@ -22,7 +22,7 @@ from geste.pathway.services_day import (
     pregnancy_check_record,
     request_check_in,
 )
-from geste.patients.selectors import asks_pregnancy
+from geste.patients.selectors import asks_pregnancy_of
 from geste.staff.roles import allow
 from geste.web.audited import audited_list
 
@@ -62,10 +62,9 @@ def tech_worklist(request: HttpRequest) -> HttpResponse:
     # Asked where the engine asks: sex F or X, within the centre's childbearing ages.
     centre, today = CentreSettings.current(), selectors.today()
     asked = {
-        req.pk: asks_pregnancy(req.patient, today, centre=centre)
-        for req in ProcedureRequest.objects.filter(
-            pk__in=[r["request_id"] for r in rows if r["request_id"]]
-        ).select_related("patient")
+        r["request_id"]: asks_pregnancy_of(r["sex"], r["birth_date"], today, centre=centre)
+        for r in rows
+        if r["request_id"]
     }
     in_cabin = occupancy(asked)
     assign_url = worklists.url_maker("staff:cabin_assign")
