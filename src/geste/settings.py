@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from geste.env import EnvError, env_bool, env_int, env_list, env_str
+from geste.env import EnvError, env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -153,16 +154,23 @@ GESTE_RATE_API = env_str("GESTE_RATE_API", "600/m")
 for _rate in (GESTE_RATE_PASSWORD_RESET, GESTE_RATE_SIGNUP, GESTE_RATE_API):
     if not re.fullmatch(r"\d+/[smhd]", _rate):
         raise EnvError(f"rates are N/s, N/m, N/h or N/d, got {_rate!r}")
-# Django's database cache by default (shared by every worker, nothing to run beside the app;
-# the table comes with `migrate`); Redis with GESTE_CACHE_URL=redis://... (needs `redis`).
-_cache_url = env_str("GESTE_CACHE_URL", "")
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
-        if _cache_url
-        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "geste_cache"}
+# The cache holds the rate-limit counters, so every server process must share it: Django's
+# database cache by default (shared by every process and host, nothing to run beside the app;
+# the table comes with `migrate`). GESTE_CACHE_URL=redis://host:6379/0 (or rediss://) for Redis,
+# `db` for the default, `locmem` for one process only (development; never with several servers:
+# each would count its own requests and a limit would be multiplied by the number of processes).
+_cache_url = env_str("GESTE_CACHE_URL", "db")
+if _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    _cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+elif _cache_url == "db":
+    _cache = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "geste_cache"}
+elif _cache_url == "locmem":
+    _cache = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+else:
+    raise EnvError(
+        f"GESTE_CACHE_URL must be redis://..., rediss://..., db or locmem, got {_cache_url!r}"
     )
-}
+CACHES = {"default": _cache}
 # Staff two-factor authentication (TOTP + recovery codes): `required` sends an unenrolled staff
 # member to enrolment right after the password; `optional` lets everyone choose (demo, tests).
 GESTE_STAFF_2FA = env_str("GESTE_STAFF_2FA", "required")
@@ -186,11 +194,40 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # `collectstatic` run: left unset, WhiteNoise does not scan (and warn about) a directory that
 # nothing fills; set GESTE_STATIC_ROOT to collect files and have WhiteNoise serve them from there.
 STATIC_ROOT = env_str("GESTE_STATIC_ROOT", "") or None
+# Uploaded files (lab reports, referral letters, key images, dose reports) go through Django's
+# default storage: files under GESTE_VAR_DIR/media by default (one machine), or, with
+# GESTE_STORAGE=s3, an S3-compatible bucket (django-storages, boto3) that every host shares.
+# The bucket stays private: files are read by the server and sent through the authorised,
+# audited views, never by a bucket URL. Keys come from boto3's usual sources
+# (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or the machine's role).
 MEDIA_ROOT = VAR_DIR / "media"
+GESTE_STORAGE = env_choice("GESTE_STORAGE", "local", ("local", "s3"))
+if GESTE_STORAGE == "s3":
+    _default_storage: dict[str, Any] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("GESTE_S3_BUCKET"),
+            "endpoint_url": env_str("GESTE_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("GESTE_S3_REGION", "") or None,
+            "location": env_str("GESTE_S3_PREFIX", ""),
+            "addressing_style": env_choice(
+                "GESTE_S3_ADDRESSING_STYLE", "auto", ("auto", "path", "virtual")
+            ),
+            "default_acl": None,  # the bucket's own policy: private
+            "file_overwrite": False,  # a second file of the same name gets a suffix
+            "querystring_expire": 60,  # url() is never used for health data; short if it were
+            "object_parameters": {"CacheControl": "no-store"},
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Several hosts serve the same centre (README, "More than one machine"): the deploy checks then
+# refuse what only works on one machine (local files, a per-process cache, SQLite).
+GESTE_MULTI_HOST = env_bool("GESTE_MULTI_HOST", False)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django_tasks import task
 
+from geste.clinic.locks import run_alone
 from geste.crisis.services import review_due
 
 
@@ -14,5 +15,5 @@ from geste.crisis.services import review_due
 def daily_review() -> dict[str, Any]:
     """Re-triage the deferred requests whose review date has come (cron: `geste manage
     crisis_review`, or this task on a schedule)."""
-    run = review_due()
+    run = run_alone("crisis_review", review_due)  # one host at a time (clinic.locks)
     return {"run": run.pk if run else None}

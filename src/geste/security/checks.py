@@ -65,3 +65,39 @@ def check_outgoing_messages(app_configs: Any = None, **kwargs: Any) -> list[Chec
             )
         )
     return found
+
+
+@register(Tags.security, deploy=True)
+def check_multi_host(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """GESTE_MULTI_HOST=1 (README, "More than one machine"): what only works on one machine is
+    refused, since a file uploaded on one host would be missing on the other, and a rate limit
+    counted per process would be multiplied by the number of processes."""
+    if not getattr(settings, "GESTE_MULTI_HOST", False):
+        return []
+    found: list[CheckMessage] = []
+    if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
+        found.append(
+            Error(
+                "GESTE_MULTI_HOST=1 with uploads in local files: another host cannot read them.",
+                hint="Set GESTE_STORAGE=s3 and GESTE_S3_BUCKET (GESTE_S3_ENDPOINT_URL for a "
+                "non-AWS server).",
+                id="geste.E020",
+            )
+        )
+    if settings.CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache")):
+        found.append(
+            Error(
+                "GESTE_MULTI_HOST=1 with a per-process cache: rate limits are not shared.",
+                hint="Leave GESTE_CACHE_URL unset (database cache) or set it to redis://...",
+                id="geste.E021",
+            )
+        )
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        found.append(
+            Error(
+                "GESTE_MULTI_HOST=1 with SQLite: a database file is not shared between hosts.",
+                hint="Set DATABASE_URL=postgres://... (every host the same database).",
+                id="geste.E022",
+            )
+        )
+    return found

@@ -1,4 +1,5 @@
-"""`geste manage crisis_review [--today YYYY-MM-DD]`: the daily re-triage, for cron."""
+"""`geste manage crisis_review [--today YYYY-MM-DD]`: the daily re-triage, for cron (one host at
+a time when several run it: clinic.locks)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from geste.clinic.locks import one_host_at_a_time
 from geste.crisis.jobs import jobs_resume_stale
 from geste.crisis.services import review_due
 
@@ -17,6 +19,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--today", type=date.fromisoformat, default=None)
 
+    @one_host_at_a_time("crisis_review")
     def handle(self, *args: Any, **options: Any) -> None:
         resumed = jobs_resume_stale()  # bulk jobs whose worker died: queued again
         if resumed:

@@ -9,6 +9,9 @@ overlaps another sends nothing twice) and expires the waiting-list offers past t
 
 The work runs in this process (no task worker needed); `--enqueue` hands it to the task
 backend instead (django-tasks: `send_due_reminders`, `expire_offers`).
+
+Several hosts may run it at once: one does the work, the others print that it is running
+elsewhere (clinic.locks: a PostgreSQL advisory lock).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from geste.clinic.locks import one_host_at_a_time
 from geste.pathway.appointment_reminders import due_appointment_ids, send_appointment_reminder
 from geste.pathway.tasks import expire_offers, send_due_reminders
 from geste.pathway.waitlist import offers_expire
@@ -32,6 +36,7 @@ class Command(BaseCommand):
             help="enqueue background tasks instead of doing the work here",
         )
 
+    @one_host_at_a_time("scheduling_tick")
     def handle(self, *args: Any, **options: Any) -> None:
         if options["enqueue"]:
             send_due_reminders.enqueue()

@@ -1,0 +1,91 @@
+"""Periodic jobs one host at a time (clinic.locks): PostgreSQL advisory locks, or a file lock
+beside the SQLite database. Each run here holds the lock on its own connection (or open file),
+as another host's process would."""
+
+from __future__ import annotations
+
+import threading
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from geste.clinic.locks import lock_key, run_alone, single_run
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_second_run_while_the_first_holds_the_lock_gets_nothing() -> None:
+    with single_run("job") as first:
+        assert first is True
+        with single_run("job") as second:
+            assert second is False
+        with single_run("another job") as other:  # locks are per job name
+            assert other is True
+    with single_run("job") as after:  # released at the end of the first run
+        assert after is True
+
+
+def test_the_lock_is_released_when_the_job_raises() -> None:
+    with pytest.raises(ValueError), single_run("job"):
+        raise ValueError("the job failed")
+    assert run_alone("job", lambda: "ran") == "ran"
+
+
+def test_run_alone_in_two_threads_runs_the_job_once() -> None:
+    inside, tried = threading.Event(), threading.Event()
+    results: list[str | None] = []
+
+    def first() -> str:
+        inside.set()
+        assert tried.wait(30)
+        return "first"
+
+    thread = threading.Thread(target=lambda: results.append(run_alone("tick", first)))
+    thread.start()
+    assert inside.wait(30)
+    second = run_alone("tick", lambda: "second")  # the other thread holds the lock
+    tried.set()
+    thread.join(30)
+    assert second is None
+    assert results == ["first"]
+
+
+def test_a_tick_while_another_host_runs_it_does_nothing() -> None:
+    out = StringIO()
+    with single_run("scheduling_tick"):
+        call_command("scheduling_tick", stdout=out)
+    assert out.getvalue().strip() == (
+        "scheduling_tick: already running on another host; nothing done"
+    )
+    out = StringIO()
+    call_command("scheduling_tick", stdout=out)
+    assert "reminder(s) sent" in out.getvalue()
+
+
+@pytest.mark.parametrize("command", ["pathway_tick", "crisis_review"])
+def test_every_periodic_command_takes_its_lock(command: str) -> None:
+    out = StringIO()
+    with single_run(command):
+        call_command(command, stdout=out)
+    assert out.getvalue().strip() == f"{command}: already running on another host; nothing done"
+
+
+def test_the_daily_review_task_skips_while_the_command_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from geste.crisis import tasks
+
+    calls: list[str] = []
+    monkeypatch.setattr(tasks, "review_due", lambda: calls.append("review"))
+    with single_run("crisis_review"):
+        assert tasks.daily_review.call() == {"run": None}
+    assert calls == []
+    tasks.daily_review.call()
+    assert calls == ["review"]
+
+
+def test_lock_keys_are_stable_signed_32_bit_integers() -> None:
+    key = lock_key("scheduling_tick")
+    assert key == lock_key("scheduling_tick") != lock_key("pathway_tick")
+    assert -(2**31) <= key < 2**31
