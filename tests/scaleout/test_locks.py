@@ -89,3 +89,34 @@ def test_lock_keys_are_stable_signed_32_bit_integers() -> None:
     key = lock_key("scheduling_tick")
     assert key == lock_key("scheduling_tick") != lock_key("pathway_tick")
     assert -(2**31) <= key < 2**31
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "send_due_reminders",
+        "expire_offers",
+        "send_due_followup_reminders",
+        "send_due_month_reminders",
+    ],
+)
+def test_periodic_tasks_do_nothing_while_another_worker_runs_them(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geste.pathway import tasks
+
+    task = getattr(tasks, name)
+    # the worker finds the task by its dotted path: the lock wrapper keeps it
+    assert task.module_path == f"geste.pathway.tasks.{name}"
+    calls: list[str] = []
+    monkeypatch.setattr(tasks.waitlist, "offers_expire", lambda: calls.append("x") or 3)
+    monkeypatch.setattr(tasks.reminders, "due_followup_ids", lambda: calls.append("x") or [])
+    monkeypatch.setattr(tasks.reminders, "due_month_ids", lambda: calls.append("x") or [])
+    monkeypatch.setattr(
+        tasks.appointment_reminders, "due_appointment_ids", lambda: calls.append("x") or []
+    )
+    with single_run(name):
+        assert task.call() == 0
+    assert calls == []
+    task.call()
+    assert calls == ["x"]

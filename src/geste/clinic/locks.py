@@ -101,3 +101,18 @@ def one_host_at_a_time(name: str) -> Callable[[Callable[..., Any]], Callable[...
         return wrapper
 
     return decorate
+
+
+def one_at_a_time(name: str) -> Callable[[Callable[..., int]], Callable[..., int]]:
+    """For a periodic background task that returns a count: its work under the lock `name`;
+    0, without running it, while another worker (on any host) holds it."""
+
+    def decorate(job: Callable[..., int]) -> Callable[..., int]:
+        @functools.wraps(job)
+        def wrapper(*args: Any, **kwargs: Any) -> int:
+            with single_run(name) as mine:
+                return job(*args, **kwargs) if mine else 0
+
+        return wrapper
+
+    return decorate

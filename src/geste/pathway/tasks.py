@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from geste.clinic.locks import one_at_a_time
 from geste.pathway import appointment_reminders, reminders, waitlist
 
 
@@ -15,6 +16,7 @@ def send_followup_reminder(followup_id: int) -> int:
 
 
 @task()
+@one_at_a_time("send_due_followup_reminders")  # one worker at a time, on any host (clinic.locks)
 def send_due_followup_reminders() -> int:
     """Enqueue the reminder of every follow-up that has become due (run it by cron)."""
     ids = reminders.due_followup_ids()
@@ -30,6 +32,7 @@ def send_month_reminder(followup_id: int) -> int:
 
 
 @task()
+@one_at_a_time("send_due_month_reminders")  # one worker at a time, on any host (clinic.locks)
 def send_due_month_reminders() -> int:
     """Enqueue the one-month message of every measure that has become due (run it by cron)."""
     ids = reminders.due_month_ids()
@@ -51,6 +54,7 @@ def send_reminder(appointment_id: int) -> int:
 
 
 @task()
+@one_at_a_time("send_due_reminders")  # one worker at a time, on any host (clinic.locks)
 def send_due_reminders() -> int:
     """Reminders of every appointment due in `reminder_days_before` days (run it hourly)."""
     ids = appointment_reminders.due_appointment_ids()
@@ -60,6 +64,7 @@ def send_due_reminders() -> int:
 
 
 @task()
+@one_at_a_time("expire_offers")  # one worker at a time, on any host (clinic.locks)
 def expire_offers() -> int:
     """Expire the waiting-list offers past their hold and offer each time to the next patient
     (run it every few minutes)."""
