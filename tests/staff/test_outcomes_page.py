@@ -190,3 +190,9 @@ def test_query_count_is_flat(radiologist, django_assert_max_num_queries):  # typ
     for url in (PAGE, CSV):
         with django_assert_max_num_queries(counts[url]):
             assert client.get(url).status_code == 200
+
+
+def test_patient_record_shows_pain_before_48h_and_one_month(radiologist):  # type: ignore[no-untyped-def]
+    fu = _followed("facet_infiltration", 9, 4, 2, operator=radiologist)
+    html = client_for(radiologist).get(reverse("staff:patient", args=[fu.request.patient_id])).text
+    assert "<td>9</td><td>4</td><td>2</td>" in html
