@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from geste import PARIS
 from geste.clinic.models import CentreSettings, Procedure
 from geste.rules.settings import HoldRule, SafetySettings
 
@@ -41,6 +45,19 @@ def procedures(*, enabled_only: bool = False) -> list[Procedure]:
     if enabled_only:
         qs = qs.filter(enabled=True)
     return list(qs)
+
+
+@lru_cache(maxsize=64)
+def site_zone(name: str | None) -> ZoneInfo:
+    """The time zone a site's `time_zone` names; the centre's default (Europe/Paris) when it
+    is empty or unknown (the model validates it: an unknown name is a stale row). Local days,
+    opening hours and displayed times of a site's rooms are read in this zone."""
+    if not name:
+        return PARIS
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return PARIS
 
 
 def crisis_policy_id() -> str:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from geste.clinic.messages import message_send
 from geste.clinic.models import CentreSettings, MessageKind
+from geste.clinic.selectors import site_zone
 from geste.pathway.prerequisites import prerequisites
 from geste.scheduling.capacity import local_at
 from geste.scheduling.ics import appointment_ics
@@ -55,8 +56,8 @@ def needs_blood_test(appointment: Appointment) -> bool:
 
 
 def reminder_text(appointment: Appointment) -> str:
-    local = timezone.localtime(appointment.start)
     site = appointment.room.site
+    local = appointment.start.astimezone(site_zone(site.time_zone))  # the site's local time
     login = settings.SITE_URL.rstrip("/") + reverse("login")
     lines = [
         _("Rappel : rendez-vous le %(date)s à %(time)s, %(place)s.")

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from geste.audit.services import Actor
 from geste.clinic.messages import message_send, site_link
 from geste.clinic.models import MessageKind, Procedure, Room, User
+from geste.clinic.selectors import site_zone
 from geste.pathway.crisis_gate import crisis_guard, crisis_refusal
 from geste.pathway.instructions import changed_message, fingerprints, tell_if_changed
 from geste.pathway.models import RequestState
@@ -282,7 +283,7 @@ _SUBJECTS = {
 
 
 def appointment_message(appointment: Appointment, kind: str, instructions_changed: bool) -> str:
-    local = timezone.localtime(appointment.start)
+    local = appointment.start.astimezone(site_zone(appointment.room.site.time_zone))
     values = {
         "date": date_format(local, "l j F Y"),
         "time": local.strftime("%H:%M"),

@@ -153,6 +153,9 @@ class Calendars:
     rooms: dict[int, list[Pair]] = field(default_factory=dict)
     presence: dict[int, list[tuple[int, int, int | None]]] = field(default_factory=dict)
     skills: Mapping[int, frozenset[str]] = field(default_factory=dict)
+    # A room's time zone when it is not the search's (a site elsewhere): its step grid counts
+    # in that zone's wall-clock time.
+    zones: dict[int, tzinfo] = field(default_factory=dict)
 
 
 @dataclass
@@ -232,6 +235,7 @@ def free_starts(
                     rad_id,
                     search,
                     grids,
+                    calendars.zones.get(room_id, search.tz),
                 )
             )
     return heapq.merge(*streams)
@@ -324,6 +328,7 @@ def _pair_starts(
     rad_id: int,
     q: Search,
     grids: dict[Pair, _Grid],
+    tz: tzinfo,
 ) -> Iterator[tuple[int, int, int]]:
     """Free starts of one (room, radiologist) pair, in time order, from window ``i`` on."""
     duration = q.duration
@@ -338,7 +343,7 @@ def _pair_starts(
         if lo + duration <= hi:
             grid = grids.get(windows[i])
             if grid is None:
-                grid = grids[windows[i]] = _Grid(w_start, w_end, q.step, q.tz)
+                grid = grids[windows[i]] = _Grid(w_start, w_end, q.step, tz)
             t = grid.next(lo)
             while t + duration <= hi:
                 until = _blocked_until(busy, t, t + duration)

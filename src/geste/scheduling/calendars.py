@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, time, timedelta
+from datetime import date, time, timedelta, tzinfo
 
 from django.db import connection
 from django.db.models import BigIntegerField, Func
 from django.utils import timezone
 
+from geste import PARIS
+from geste.clinic.selectors import site_zone
 from geste.planning.slotcore import (
     BusyTimes,
     Calendars,
@@ -55,14 +57,31 @@ class EpochMicros(Func):
 
 
 def load_calendars(room_ids: Iterable[int], first: date, last: date) -> Calendars:
-    """Four small queries for the whole span of local (Europe/Paris) dates, inclusive."""
+    """Four small queries for the whole span of dates, inclusive (a day more on each side).
+
+    Each room's days are the local dates of its site (`Site.time_zone`, Europe/Paris by
+    default) and its holidays those of the site's region; both ride on the opening hours'
+    rows. A roster entry restricted to a room is read in that room's zone; an unrestricted one
+    in the zone of each room it may serve (one entry per room when the rooms' zones differ).
+    The engine's step grid of a room follows its zone (`Calendars.zones`)."""
     ids = list(room_ids)
-    open_days = [d for d in days(first, last) if not is_public_holiday(d)]
+    # The span's dates are the default zone's: a site's local dates lie within a day of them.
+    first, last = first - timedelta(days=1), last + timedelta(days=1)
     weekly: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
-    for room_id, weekday, start, end in OpeningHours.objects.filter(room_id__in=ids).values_list(
-        "room_id", "weekday", "start", "end"
+    sites: dict[int, tuple[tzinfo, str]] = {}
+    for room_id, weekday, start, end, zone, region in OpeningHours.objects.filter(
+        room_id__in=ids
+    ).values_list(
+        "room_id", "weekday", "start", "end", "room__site__time_zone", "room__site__holiday_region"
     ):
         weekly[(room_id, weekday)].append((start, end))
+        sites[room_id] = (site_zone(zone), region)
+    all_days = list(days(first, last))
+    national = [d for d in all_days if not is_public_holiday(d)]
+    open_days: dict[str, list[date]] = {"": national}
+    for _tz, region in sites.values():
+        if region not in open_days:
+            open_days[region] = [d for d in all_days if not is_public_holiday(d, region)]
     lo, hi = local_us(first, time.min), local_us(last + timedelta(days=1), time.min)
     closures: dict[int | None, list[Pair]] = defaultdict(list)
     for room_id, c_start, c_end in Closure.objects.filter(
@@ -71,26 +90,36 @@ def load_calendars(room_ids: Iterable[int], first: date, last: date) -> Calendar
         closures[room_id].append((to_us(c_start), to_us(c_end)))
     cal = Calendars()
     for room_id in ids:
+        tz, region = sites.get(room_id, (PARIS, ""))
         windows = [
-            (local_us(day, o), local_us(day, c))
-            for day in open_days
+            (local_us(day, o, tz), local_us(day, c, tz))
+            for day in open_days[region]
             for o, c in weekly.get((room_id, day.weekday()), ())
         ]
         cuts = closures.get(None, []) + closures.get(room_id, [])
         cal.rooms[room_id] = merged(subtract(windows, cuts) if cuts else windows)
-    roster: dict[int, dict[int, list[tuple[time, time, int | None]]]] = defaultdict(
+        if tz is not PARIS:
+            cal.zones[room_id] = tz
+    # Where an unrestricted roster entry is read: the one zone of the rooms, or each room's.
+    zones = {tz for tz, _region in sites.values()} or {PARIS}
+    single: tzinfo | None = next(iter(zones)) if len(zones) == 1 else None
+    roster: dict[int, dict[int, list[tuple[time, time, int | None, tzinfo | None]]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    for rad_id, weekday, start, end, only in RosterEntry.objects.values_list(
-        "radiologist_id", "weekday", "start", "end", "room_id"
+    for rad_id, weekday, start, end, only, zone in RosterEntry.objects.values_list(
+        "radiologist_id", "weekday", "start", "end", "room_id", "room__site__time_zone"
     ):
-        roster[rad_id][weekday].append((start, end, only))
+        roster[rad_id][weekday].append((start, end, only, site_zone(zone) if only else single))
     for rad_id, by_day in roster.items():
-        cal.presence[rad_id] = [
-            (local_us(day, b), local_us(day, f), only)
-            for day in open_days
-            for b, f, only in by_day.get(day.weekday(), ())
-        ]
+        entries: list[tuple[int, int, int | None]] = []
+        for day in national:
+            for b, f, room_only, where in by_day.get(day.weekday(), ()):
+                if where is not None:
+                    entries.append((local_us(day, b, where), local_us(day, f, where), room_only))
+                    continue
+                for serves, (room_tz, _region) in sites.items():
+                    entries.append((local_us(day, b, room_tz), local_us(day, f, room_tz), serves))
+        cal.presence[rad_id] = entries
     found: dict[int, set[str]] = defaultdict(set)
     for rad_id, code in RadiologistSkill.objects.values_list("radiologist_id", "procedure__code"):
         found[rad_id].add(code)

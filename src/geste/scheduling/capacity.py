@@ -1,21 +1,28 @@
 """Capacity from the database: opening windows, radiologists' presence and skills.
 
-Opening windows are the rooms' weekly opening hours on each local (Europe/Paris) date, minus
-French public holidays (of the room's site's region: Alsace-Moselle adds Good Friday and
-26 December) and closures. Local times are combined with the date in Europe/Paris, so
-a window keeps its wall-clock hours on the day of a daylight-saving change.
+Opening windows are the rooms' weekly opening hours on each local date of the room's site,
+minus French public holidays (of the site's region: Alsace-Moselle adds Good Friday and
+26 December) and closures. Local times are combined with the date in the site's time zone
+(`Site.time_zone`, Europe/Paris by default; the zone rides on the rows already read), so a
+window keeps its wall-clock hours on the day of a daylight-saving change, and 08:00 at a site
+in Cayenne is 08:00 there. A radiologist's roster entry restricted to a room is read in that
+room's zone; an unrestricted one in the zone of the room it is checked against (`zone`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
+from typing import Any
 
 import holidays
+from django.db.models import CharField, Subquery, Value
 
 from geste import PARIS
+from geste.clinic.models import Room
+from geste.clinic.selectors import site_zone
 from geste.planning.slots import Interval
 from geste.scheduling.models import Closure, OpeningHours, RadiologistSkill, RosterEntry
 
@@ -35,8 +42,8 @@ def is_public_holiday(day: date, region: str = "") -> bool:
     return day in _french_holidays(day.year, region)
 
 
-def local_at(day: date, at: time) -> datetime:
-    return datetime.combine(day, at, tzinfo=PARIS)
+def local_at(day: date, at: time, tz: tzinfo = PARIS) -> datetime:
+    return datetime.combine(day, at, tzinfo=tz)
 
 
 def days(first: date, last: date) -> Iterable[date]:
@@ -63,17 +70,24 @@ def _subtract(windows: list[Interval], cuts: list[Interval]) -> list[Interval]:
 
 
 def room_windows(room_ids: Iterable[int], first: date, last: date) -> dict[int, list[Interval]]:
-    """Opening windows of each room between two local dates (inclusive)."""
+    """Opening windows of each room between two of its local dates (inclusive)."""
     ids = list(room_ids)
     weekly: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
-    # The site's holiday region rides on the opening hours (a room without hours has no window).
+    # The site's holiday region and time zone ride on the opening hours (a room without hours
+    # has no window).
     regions: dict[int, str] = {}
-    for room_id, weekday, opens, closes, region in OpeningHours.objects.filter(
+    zones: dict[int, tzinfo] = {}
+    for room_id, weekday, opens, closes, region, zone in OpeningHours.objects.filter(
         room_id__in=ids
-    ).values_list("room_id", "weekday", "start", "end", "room__site__holiday_region"):
+    ).values_list(
+        "room_id", "weekday", "start", "end", "room__site__holiday_region", "room__site__time_zone"
+    ):
         weekly[(room_id, weekday)].append((opens, closes))
         regions[room_id] = region
-    span_start, span_end = local_at(first, time.min), local_at(last + timedelta(days=1), time.min)
+        zones[room_id] = site_zone(zone)
+    # Closures over the span in any zone (a day more each side: cuts outside change nothing).
+    span_start = local_at(first - timedelta(days=1), time.min)
+    span_end = local_at(last + timedelta(days=2), time.min)
     closures: dict[int | None, list[Interval]] = defaultdict(list)
     for room_id, start, end in Closure.objects.filter(
         start__lt=span_end, end__gt=span_start
@@ -82,38 +96,62 @@ def room_windows(room_ids: Iterable[int], first: date, last: date) -> dict[int, 
     out: dict[int, list[Interval]] = {}
     for room_id in ids:
         windows: list[Interval] = []
-        region = regions.get(room_id, "")
+        region, tz = regions.get(room_id, ""), zones.get(room_id, PARIS)
         for day in days(first, last):
             if is_public_holiday(day, region):
                 continue
             for open_at, close_at in weekly.get((room_id, day.weekday()), ()):
-                windows.append(Interval(local_at(day, open_at), local_at(day, close_at)))
+                windows.append(Interval(local_at(day, open_at, tz), local_at(day, close_at, tz)))
         out[room_id] = _subtract(windows, closures.get(None, []) + closures.get(room_id, []))
     return out
 
 
 def presence(
-    radiologist_ids: Iterable[int] | None, first: date, last: date
+    radiologist_ids: Iterable[int] | None,
+    first: date,
+    last: date,
+    zone: tzinfo = PARIS,
+    asked_room: int | None = None,
 ) -> dict[int, list[tuple[Interval, int | None]]]:
-    """Each radiologist's rostered windows (with the room they are restricted to, if any)."""
+    """Each radiologist's rostered windows (with the room they are restricted to, if any): an
+    entry restricted to a room in that room's site's zone, an unrestricted one in the zone of
+    `asked_room` (the room it is checked against, read in the same query) or else `zone`;
+    between two local dates (inclusive)."""
     qs = RosterEntry.objects.all()
     if radiologist_ids is not None:
         qs = qs.filter(radiologist_id__in=list(radiologist_ids))
-    weekly: dict[int, dict[int, list[tuple[time, time, int | None]]]] = defaultdict(
+    asked: Any = Value("", output_field=CharField())
+    if asked_room is not None:
+        asked = Subquery(Room.objects.filter(pk=asked_room).values("site__time_zone")[:1])
+    weekly: dict[int, dict[int, list[tuple[time, time, int | None, tzinfo]]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    for rad_id, weekday, start, end, room_id in qs.values_list(
-        "radiologist_id", "weekday", "start", "end", "room_id"
+    for rad_id, weekday, start, end, room_id, room_zone, asked_zone in qs.annotate(
+        asked_zone=asked
+    ).values_list(
+        "radiologist_id",
+        "weekday",
+        "start",
+        "end",
+        "room_id",
+        "room__site__time_zone",
+        "asked_zone",
     ):
-        weekly[rad_id][weekday].append((start, end, room_id))
+        if room_id is not None:
+            tz = site_zone(room_zone)
+        else:
+            tz = site_zone(asked_zone) if asked_zone else zone
+        weekly[rad_id][weekday].append((start, end, room_id, tz))
     out: dict[int, list[tuple[Interval, int | None]]] = {}
     for rad_id, by_day in weekly.items():
         entries: list[tuple[Interval, int | None]] = []
         for day in days(first, last):
             if is_public_holiday(day):
                 continue
-            for begin, finish, only_room in by_day.get(day.weekday(), ()):
-                entries.append((Interval(local_at(day, begin), local_at(day, finish)), only_room))
+            for begin, finish, only_room, where in by_day.get(day.weekday(), ()):
+                entries.append(
+                    (Interval(local_at(day, begin, where), local_at(day, finish, where)), only_room)
+                )
         out[rad_id] = entries
     return out
 

@@ -10,6 +10,7 @@ from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
 from geste.clinic.models import Procedure, Role, Room, User
+from geste.clinic.selectors import site_zone
 from geste.patients.models import Patient, Sex
 from geste.scheduling import capacity
 from geste.scheduling.models import AppointmentKind
@@ -139,7 +140,9 @@ class StaffMoveForm(forms.Form):
         field.label_from_instance = lambda user: user.display_name  # type: ignore[attr-defined]
 
     def start(self) -> datetime:
-        return capacity.local_at(self.cleaned_data["day"], self.cleaned_data["time"])
+        """The date and time typed, in the chosen room's site's time zone."""
+        zone = site_zone(self.cleaned_data["room"].site.time_zone)
+        return capacity.local_at(self.cleaned_data["day"], self.cleaned_data["time"], zone)
 
 
 class StaffBookForm(forms.Form):

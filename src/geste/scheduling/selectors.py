@@ -82,8 +82,9 @@ def search_slots(
         return []
     first = not_before.astimezone(PARIS).date()
     last = not_after.astimezone(PARIS).date()
+    calendars = load_calendars(usable, first, last)
     stream = free_starts(
-        calendars=load_calendars(usable, first, last),
+        calendars=calendars,
         busy=load_busy(lo, hi, getattr(patient, "pk", None)),
         room_ids=usable,
         skill=skill,
@@ -104,9 +105,10 @@ def search_slots(
     return [
         # The end from integers: adding a timedelta to a local datetime is wall-clock
         # arithmetic, an hour off across the autumn change.
+        # In the room's zone (its site's; the default's when it is not listed).
         SlotOption(
-            from_us(start),
-            from_us(start + duration // _US),
+            from_us(start, calendars.zones.get(room_id, PARIS)),
+            from_us(start + duration // _US, calendars.zones.get(room_id, PARIS)),
             usable[room_id],
             rads[rad_id],
         )

@@ -13,7 +13,7 @@ reported as `SlotTaken` too.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -59,11 +59,14 @@ def _check_capacity(
             raise BookingError(_("Cette salle n'a pas l'équipement nécessaire pour cet acte."))
         if procedure.code not in capacity.skills([radiologist.pk]).get(radiologist.pk, frozenset()):
             raise BookingError(_("Ce radiologue ne pratique pas cet acte."))
-    first = start.astimezone(PARIS).date()
-    last = end.astimezone(PARIS).date()
+    # The room's local dates (its site's zone) lie within a day of the default zone's.
+    first = start.astimezone(PARIS).date() - timedelta(days=1)
+    last = end.astimezone(PARIS).date() + timedelta(days=1)
     if not capacity.contains(capacity.room_windows([room.pk], first, last)[room.pk], start, end):
         raise BookingError(_("La salle est fermée à cette heure-là."))
-    present = capacity.presence([radiologist.pk], first, last).get(radiologist.pk, [])
+    present = capacity.presence([radiologist.pk], first, last, asked_room=room.pk).get(
+        radiologist.pk, []
+    )
     windows = [iv for iv, only in present if only is None or only == room.pk]
     if not capacity.contains(windows, start, end):
         raise BookingError(_("Le radiologue n'est pas présent à cette heure-là."))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from geste.clinic.models import Room
+from geste.clinic.selectors import site_zone
 from geste.pathway import worklists
 from geste.pathway.booking import appointment_cancel, appointment_mark_no_show, appointment_move
 from geste.scheduling.errors import BookingError
@@ -34,7 +35,7 @@ def _day(request: HttpRequest) -> date:
 
 def _staff_appointment(appointment_id: int) -> Appointment:
     appointment = (
-        Appointment.objects.select_related("patient", "procedure", "room", "radiologist")
+        Appointment.objects.select_related("patient", "procedure", "room__site", "radiologist")
         .filter(pk=appointment_id)
         .first()
     )
@@ -76,7 +77,7 @@ def planner(request: HttpRequest) -> HttpResponse:
 @allow("staff:staff_move")
 def staff_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = _staff_appointment(appointment_id)
-    local = timezone.localtime(appointment.start)
+    local = appointment.start.astimezone(site_zone(appointment.room.site.time_zone))
     form = StaffMoveForm(
         request.POST or None,
         initial={
