@@ -31,12 +31,30 @@ from geste.scheduling.models import Appointment, AppointmentKind, AppointmentSta
 CRISIS_STATES = frozenset({RequestState.DEFERRED, RequestState.IN_DISCUSSION})
 
 
-def release_appointments(request: ProcedureRequest, actor: Any) -> int:
-    """Cancel the request's future booked appointments (the slots go back to the agenda)."""
-    released = 0
+def booked_future(request_ids: list[int]) -> dict[int, list[Appointment]]:
+    """Request id -> its future booked appointments (one query for a batch of requests)."""
+    out: dict[int, list[Appointment]] = {pk: [] for pk in request_ids}
     for appointment in Appointment.objects.filter(
-        request=request, status=AppointmentStatus.BOOKED, start__gte=timezone.now()
-    ):
+        request_id__in=request_ids, status=AppointmentStatus.BOOKED, start__gte=timezone.now()
+    ).order_by("start", "pk"):
+        out[appointment.request_id].append(appointment)  # type: ignore[index]
+    return out
+
+
+def release_appointments(
+    request: ProcedureRequest, actor: Any, booked: list[Appointment] | None = None
+) -> int:
+    """Cancel the request's future booked appointments (the slots go back to the agenda).
+    `booked`: those appointments, when the caller read them for a whole batch (each is
+    locked and checked again by the cancellation)."""
+    released = 0
+    if booked is None:
+        booked = list(
+            Appointment.objects.filter(
+                request=request, status=AppointmentStatus.BOOKED, start__gte=timezone.now()
+            )
+        )
+    for appointment in booked:
         # Crisis mode tells the patient once per action itself (crisis.notify).
         appointment_cancel(
             appointment=appointment,
@@ -78,20 +96,27 @@ def apply_decision(
     details: dict[str, Any],
     run_decision: Any = None,
     told: set[int] | None = None,
+    fresh: bool = False,
+    booked: list[Appointment] | None = None,
 ) -> str:
     """Carry out one decision; returns the outcome (applied, or skipped when the request has
     moved on since the run saw it).
 
     The patient is told of every change to their appointments, whatever caused it (a run, a
     discussion's answer): one minimal message after commit, or, when the caller gathers them
-    (`told`, bulk work), one per patient for the whole action."""
-    request.refresh_from_db()
+    (`told`, bulk work), one per patient for the whole action.
+
+    Bulk work passes `fresh` (the request was just read under lock) and `booked` (its future
+    booked appointments, read for the whole batch): fewer queries, the same checks."""
+    if not fresh:
+        request.refresh_from_db()
     state = request.state
     if state not in PENDING_STATES and state not in CRISIS_STATES:
         return Outcome.SKIPPED
     if decision in DEFERRING:
-        released = release_appointments(request, actor)
-        request.refresh_from_db()
+        released = release_appointments(request, actor, booked)
+        if released:
+            request.refresh_from_db()
         request_transition(
             request=request,
             to_state=RequestState.DEFERRED,

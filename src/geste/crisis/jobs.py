@@ -34,7 +34,7 @@ from geste.crisis.models import (
     RecoveryPlan,
     RunStatus,
 )
-from geste.crisis.progress import BATCH, beat, tell
+from geste.crisis.progress import batches, beat, tell
 from geste.crisis.recovery import plan_create
 from geste.crisis.recovery_actions import plan_accept
 
@@ -109,21 +109,21 @@ def _apply(job: CrisisJob, actor: Any) -> dict[str, int]:
     processed = job.processed
     CrisisJob.objects.filter(pk=job.pk).update(total=processed + len(ids))
     told: set[int] = set()
-    for start in range(0, len(ids), BATCH):
-        with transaction.atomic():
-            for decision in run.decisions.filter(pk__in=ids[start : start + BATCH]).select_related(
-                "run"
-            ):
-                try:
-                    with transaction.atomic():
-                        result = services.decision_confirm(
-                            decision=decision, actor=actor, told=told
-                        )
-                    done[result.outcome] = done.get(result.outcome, 0) + 1
-                except CrisisError:
-                    done["failed"] = done.get("failed", 0) + 1
-                processed += 1
-            tell(told)
+    for chunk in batches(ids):
+        try:
+            with transaction.atomic():  # one transaction per batch
+                counts = services.decisions_confirm_batch(
+                    run=run, ids=chunk, actor=actor, told=told
+                )
+                processed += len(chunk)
+                for outcome, n in counts.items():
+                    done[outcome] = done.get(outcome, 0) + n
+                tell(told)
+                beat(job.pk, processed, result={"done": done})
+        except CrisisError:  # the crisis ended or changed policy meanwhile: none applies
+            told.clear()
+            processed += len(chunk)
+            done["failed"] = done.get("failed", 0) + len(chunk)
             beat(job.pk, processed, result={"done": done})
     return done
 

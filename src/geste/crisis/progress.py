@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterator
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from geste.crisis.models import CrisisJob
@@ -13,7 +15,29 @@ from geste.crisis.notify import notify_patient_change
 
 logger = logging.getLogger(__name__)
 
-BATCH = 100
+BATCH = 200
+# A batch is also cut by time: a write transaction held longer keeps the pages' own writes (an
+# audit event per page read) waiting. On SQLite the writer then pauses a little: a page waiting
+# for the lock polls (SQLite's busy handler sleeps 1, 2, 5 ... 25 ms between tries) and must
+# find it free before the next batch takes it again.
+BATCH_SECONDS = 0.1
+SQLITE_PAUSE_SECONDS = 0.03
+
+
+def batches(ids: list[Any]) -> Iterator[list[Any]]:
+    """Cut `ids` in batches of at most BATCH, sized so that one takes about BATCH_SECONDS (the
+    size follows the time the previous batch took, measured between two yields)."""
+    size, start = min(10, BATCH), 0
+    while start < len(ids):
+        chunk = ids[start : start + size]
+        began = time.perf_counter()
+        yield chunk
+        took = time.perf_counter() - began
+        start += len(chunk)
+        per_item = took / len(chunk)
+        size = max(1, min(BATCH, int(BATCH_SECONDS / per_item) if per_item > 0 else BATCH))
+        if connection.vendor == "sqlite":
+            time.sleep(SQLITE_PAUSE_SECONDS)
 
 
 def beat(job_id: int | None, processed: int, **extra: Any) -> None:
