@@ -241,3 +241,31 @@ def test_home_shows_the_month_questionnaire_while_open(followup, alice_client):
         assert link in alice_client.get(reverse("portal:home")).content.decode()
     with time_machine.travel(followup.month_due_at + MONTH_WINDOW, tick=False):
         assert link not in alice_client.get(reverse("portal:home")).content.decode()
+
+
+def test_migration_backfills_the_month_due_date(alice, radiologist):  # type: ignore[no-untyped-def]
+    """Follow-ups from before the feature: due one month after the report's procedure date, or
+    after the 48-72 h due time less followup_hours when the report has none."""
+    import importlib
+
+    from django.apps import apps
+
+    from geste.pathway.models import Report
+
+    migration = importlib.import_module("geste.pathway.migrations.0012_followup_one_month_pain")
+    with_date = make_request(alice, "facet_infiltration", state=RequestState.FOLLOWED_UP)
+    Report.objects.create(
+        request=with_date,
+        text="t",
+        signed_by=radiologist,
+        signed_at=PERFORMED,
+        performed_at=PERFORMED,
+    )
+    a = FollowUp.objects.create(request=with_date, due_at=PERFORMED + timedelta(hours=50))
+    without = make_request(alice, "facet_infiltration", state=RequestState.FOLLOWED_UP)
+    b = FollowUp.objects.create(request=without, due_at=PERFORMED + timedelta(hours=48))
+    migration.backfill_month_due(apps, None)
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert a.month_due_at == PERFORMED + timedelta(days=30)
+    assert b.month_due_at == PERFORMED + timedelta(days=30)
