@@ -12,15 +12,22 @@ from django.urls import reverse
 
 from geste import PARIS
 from geste.clinic.models import Modality, Procedure, Role, Room, Site
+from geste.pathway import waitlist
 from geste.pathway.appointment_reminders import reminder_text
 from geste.pathway.booking import appointment_message
 from geste.scheduling import services as calendar
 from geste.scheduling.errors import BookingError
-from geste.scheduling.models import Appointment, OpeningHours, RosterEntry
+from geste.scheduling.models import (
+    Appointment,
+    OpeningHours,
+    RosterEntry,
+    WaitlistEntry,
+    WaitlistOffer,
+)
 from geste.scheduling.selectors import search_slots
 from tests.conftest import client_for
 from tests.factories import make_user
-from tests.scheduling.conftest import skill_all
+from tests.scheduling.conftest import NOW, skill_all, validated_request
 
 pytestmark = pytest.mark.django_db
 
@@ -144,8 +151,31 @@ def test_the_patient_sees_local_times(rooms, alice, radiologist, receptionist): 
         radiologist=radiologist,
         actor=receptionist,
     )
-    page = client_for(alice.user).get(reverse("portal:my_appointments")).content.decode()
+    client = client_for(alice.user)
+    page = client.get(reverse("portal:my_appointments")).content.decode()
     assert "09:00–09:20" in page and "06:00" not in page
+    home = client.get(reverse("portal:home")).content.decode()
+    assert "à 09:00" in home and "06:00" not in home
+
+
+def test_a_waiting_list_offer_names_the_local_time(rooms, alice, radiologist, mailoutbox):  # type: ignore[no-untyped-def]
+    room = rooms["cayenne"]
+    entry = WaitlistEntry.objects.create(
+        request=validated_request(alice, FACET), patient=alice, priority=100
+    )
+    start = datetime(2026, 3, 11, 10, 0, tzinfo=CAYENNE)  # 14:00 in Paris
+    offer = WaitlistOffer.objects.create(
+        entry=entry,
+        start=start,
+        end=start + timedelta(minutes=30),
+        room=room,
+        radiologist=radiologist,
+        expires_at=NOW + timedelta(hours=2),
+    )
+    waitlist._notify(offer)
+    assert "à 10:00" in mailoutbox[0].body and "14:00" not in mailoutbox[0].body
+    page = client_for(alice.user).get(reverse("portal:my_appointments")).content.decode()
+    assert "à 10:00" in page and "14:00" not in page
 
 
 def test_an_unrestricted_roster_of_a_single_zone_centre(frozen):  # type: ignore[no-untyped-def]

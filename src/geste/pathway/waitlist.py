@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from geste.audit.services import log_action
 from geste.clinic.messages import message_send
 from geste.clinic.models import CentreSettings, MessageKind
+from geste.clinic.selectors import site_zone
 from geste.pathway.crisis_gate import crisis_allows, policy_in_force
 from geste.pathway.prerequisites import prerequisites
 from geste.pathway.sessions import session_length
@@ -188,7 +189,8 @@ def offer_freed_time(*, appointment_id: int, start_iso: str) -> int:
 
 def _notify(offer: WaitlistOffer) -> None:
     patient = offer.entry.patient
-    local = timezone.localtime(offer.start)
+    zone = site_zone(offer.room.site.time_zone)  # the time at the site, wherever it is
+    local = offer.start.astimezone(zone)
     url = settings.SITE_URL.rstrip("/") + reverse("portal:my_appointments")
     body = _(
         "Un créneau plus proche s'est libéré : le %(date)s à %(time)s. "
@@ -196,7 +198,7 @@ def _notify(offer: WaitlistOffer) -> None:
     ) % {
         "date": local.strftime("%d/%m/%Y"),
         "time": local.strftime("%H:%M"),
-        "until": timezone.localtime(offer.expires_at).strftime("%H:%M"),
+        "until": offer.expires_at.astimezone(zone).strftime("%H:%M"),
         "url": url,
     }
     message_send(
@@ -225,5 +227,5 @@ def pending_offers(patient: Any) -> list[WaitlistOffer]:
     return list(
         WaitlistOffer.objects.filter(
             entry__patient=patient, status=OfferStatus.PENDING, expires_at__gt=timezone.now()
-        ).select_related("room")
+        ).select_related("room__site")
     )
