@@ -84,8 +84,9 @@ class Site(models.Model):
         validators=[RegexValidator(r"^\d[0-9AB]\d{7}$", _("Le FINESS compte 9 caractères."))],
     )
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
-    # Sites outside Paris: public holidays follow holiday_region; time_zone is stored and
-    # validated (the local day is still computed in Europe/Paris, see scheduling.capacity).
+    # Sites outside Paris: public holidays follow holiday_region; the rooms' opening hours,
+    # local days and the times shown for them are read in time_zone (clinic.selectors.site_zone,
+    # used by scheduling.capacity and scheduling.calendars).
     time_zone = models.CharField(
         _("fuseau horaire"), max_length=64, default="Europe/Paris", validators=[validate_time_zone]
     )
