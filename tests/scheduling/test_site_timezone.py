@@ -15,6 +15,7 @@ from geste.clinic.models import Modality, Procedure, Role, Room, Site
 from geste.pathway import waitlist
 from geste.pathway.appointment_reminders import reminder_text
 from geste.pathway.booking import appointment_message
+from geste.pathway.instructions import instructions_for
 from geste.scheduling import services as calendar
 from geste.scheduling.errors import BookingError
 from geste.scheduling.models import (
@@ -217,3 +218,20 @@ def test_reception_moves_it_to_a_local_time(rooms, alice, radiologist, reception
     )
     appointment.refresh_from_db()
     assert appointment.start == datetime(2026, 3, 10, 10, 0, tzinfo=CAYENNE)
+
+
+def test_preparation_instructions_name_the_local_time(rooms, alice, radiologist):  # type: ignore[no-untyped-def]
+    req = validated_request(alice, FACET)
+    start = datetime(2026, 3, 10, 8, 0, tzinfo=CAYENNE)  # midday in Paris
+    Appointment.objects.create(
+        patient=alice,
+        request=req,
+        kind="procedure",
+        procedure=req.procedure,
+        room=rooms["cayenne"],
+        radiologist=radiologist,
+        start=start,
+        end=start + timedelta(minutes=30),
+    )
+    first = instructions_for(req).lines[0]
+    assert "à 8 h." in first and "12 h" not in first

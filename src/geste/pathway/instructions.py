@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from django.conf import settings
@@ -33,7 +33,7 @@ from geste import PARIS
 from geste.audit.services import log_action
 from geste.clinic.messages import message_send
 from geste.clinic.models import MessageKind
-from geste.clinic.selectors import safety_settings
+from geste.clinic.selectors import safety_settings, site_zone
 from geste.pathway.adapters import case_from_request
 from geste.pathway.models import ProcedureRequest, RequestState
 from geste.patients.models import Declaration, Patient
@@ -54,7 +54,7 @@ _ANTITHROMBOTIC = frozenset(
 @dataclass(frozen=True)
 class DrugStop:
     drug: str  # as the patient declared it
-    last_dose_by: datetime  # aware, Europe/Paris
+    last_dose_by: datetime  # aware, in the site's zone
     sentence: str
 
 
@@ -63,7 +63,7 @@ class Instructions:
     request_id: int
     appointment_start: datetime | None
     stops: tuple[DrugStop, ...]
-    blood_test: tuple[date, date] | None  # from, until (inclusive), Europe/Paris dates
+    blood_test: tuple[date, date] | None  # from, until (inclusive), dates at the site
     lines: tuple[str, ...]  # every instruction, in reading order (French sentences)
     place: str = ""  # the site's name and address
 
@@ -72,8 +72,8 @@ class Instructions:
         return hashlib.sha256("\n".join(self.lines).encode()).hexdigest()
 
 
-def _when(moment: datetime) -> str:
-    local = moment.astimezone(PARIS)
+def _when(moment: datetime, zone: tzinfo = PARIS) -> str:
+    local = moment.astimezone(zone)
     hour = f"{local.hour} h" if local.minute == 0 else f"{local.hour} h {local.minute:02d}"
     return _("%(day)s à %(hour)s") % {"day": date_format(local, "l j F"), "hour": hour}
 
@@ -97,7 +97,7 @@ def _appointment(request: ProcedureRequest) -> Appointment | None:
     )
 
 
-def _stops(case: Any, start: datetime) -> tuple[DrugStop, ...]:
+def _stops(case: Any, start: datetime, zone: tzinfo = PARIS) -> tuple[DrugStop, ...]:
     """Per declared drug the engine holds: the last dose allowed (start - its interval)."""
     probe = replace(
         case,
@@ -112,10 +112,10 @@ def _stops(case: Any, start: datetime) -> tuple[DrugStop, ...]:
         if finding.code != "medication_hold":
             continue
         for drug, _inn, _hours, last, safe_at in finding.args:
-            by = (start - (safe_at - last)).astimezone(PARIS)
+            by = (start - (safe_at - last)).astimezone(zone)
             sentence = _("Dernière prise %(of_drug)s au plus tard le %(when)s.") % {
                 "of_drug": _of(drug),
-                "when": _when(by),
+                "when": _when(by, zone),
             }
             stops.append(DrugStop(drug, by, sentence))
     return tuple(sorted(stops, key=lambda s: (s.last_dose_by, s.drug)))
@@ -125,6 +125,8 @@ def instructions_for(request: ProcedureRequest) -> Instructions:
     """The preparation of one request, from its current appointment and questionnaire."""
     appointment = _appointment(request)
     start = appointment.start if appointment is not None else None
+    # Times and days as they are at the appointment's site (its zone; the default's otherwise).
+    zone = site_zone(appointment.room.site.time_zone) if appointment is not None else PARIS
     case = case_from_request(request, at=start)
     lines: list[str] = []
     stops: tuple[DrugStop, ...] = ()
@@ -136,8 +138,8 @@ def instructions_for(request: ProcedureRequest) -> Instructions:
             )
         )
     else:
-        lines.append(_("Rendez-vous le %(when)s.") % {"when": _when(start)})
-        stops = _stops(case, start)
+        lines.append(_("Rendez-vous le %(when)s.") % {"when": _when(start, zone)})
+        stops = _stops(case, start, zone)
         lines.extend(s.sentence for s in stops)
     held = {s.drug for s in stops}
     high = bleeding_risk(case) == "high"
@@ -159,7 +161,7 @@ def instructions_for(request: ProcedureRequest) -> Instructions:
     blood: tuple[date, date] | None = None
     vka = any(drug_class(m.drug) == "vka" for m in case.medications)
     if (high or vka) and start is not None:
-        day = start.astimezone(PARIS).date()
+        day = start.astimezone(zone).date()
         if vka:
             blood = (day - timedelta(days=1), day)
             lines.append(
