@@ -175,7 +175,13 @@ def test_responders_svg_is_valid_accessible_and_proportional():
     root = ElementTree.fromstring(svg)  # noqa: S314 (our own output): well-formed, escaped
     assert root.get("role") == "img" and root.find(f"{SVG}title").text == "Répondeurs"
     texts = [t.text for t in root.iter(f"{SVG}text")]
-    assert "A<B>&C" in texts and "100 % (n=1)" in texts and "0 % (n=1)" in texts
+    names = [
+        (t.find(f"{SVG}title").text, t.find(f"{SVG}title").tail)
+        for t in root.iter(f"{SVG}text")
+        if t.find(f"{SVG}title") is not None
+    ]
+    assert names == [("A<B>&C", "A<B>&C"), ("B", "B")]
+    assert "100 % (n=1)" in texts and "0 % (n=1)" in texts
     bars = [float(r.get("width")) for r in root.iter(f"{SVG}rect") if r.get("height") == "13"]
     assert bars == [300.0, 0.0, 0.0, 300.0]  # a<b>&c: 50 % then worse; b: 10 % then 30 %
     assert "<script" not in svg
@@ -192,3 +198,15 @@ def test_patient_curve_marks_known_values_and_leaves_gaps():
     assert len(list(root.iter(f"{SVG}line"))) == 3
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert {"8", "3", "Avant", "48-72 h", "Un mois"} <= set(texts)
+
+
+def test_responders_svg_shortens_a_long_name_and_keeps_it_whole_in_its_title():
+    name = "Vertébroplastie (fracture ostéoporotique ou traumatique)"
+    groups = responders([_m(8, 4, 2, code="v")], "procedure")
+    groups = [type(groups[0])(**{**groups[0].__dict__, "label": name})]
+    svg = responders_svg(groups, title="t", h48="a", month="b", unknown="?", svg_id="r")
+    label = next(t for t in ElementTree.fromstring(svg).iter(f"{SVG}text") if len(t))  # noqa: S314
+    assert label.find(f"{SVG}title").text == name
+    assert len(label.find(f"{SVG}title").tail) == 36 and label.find(f"{SVG}title").tail.endswith(
+        "…"
+    )

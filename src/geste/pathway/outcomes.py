@@ -204,6 +204,7 @@ def measures(*, start: date | None = None, end: date | None = None) -> list[Meas
 # -- charts ------------------------------------------------------------------------------------
 
 _H48, _MONTH = "#8a5a00", "#1a6b3c"
+_LABEL_MAX = 36  # characters of a group's name that fit left of the bars (the table has all)
 
 
 def _pct(share: float | None) -> str:
@@ -229,9 +230,10 @@ def responders_svg(
     for i, g in enumerate(groups):
         y = 32 + i * row_h
         label = g.label or unknown
+        short = label if len(label) <= _LABEL_MAX else label[: _LABEL_MAX - 1].rstrip() + "…"
         parts.append(
             f'<text x="{left - 6}" y="{y + 16}" font-size="12" text-anchor="end">'
-            f"{escape(label)}</text>"
+            f"<title>{escape(label)}</title>{escape(short)}</text>"
         )
         for j, (tp, colour) in enumerate(((g.h48, _H48), (g.month, _MONTH))):
             share = tp.share30
