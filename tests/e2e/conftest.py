@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.e2e import a11y
+
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
 # body are still synchronous and safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+PHONE = {"width": 390, "height": 844}
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("GESTE_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 ARGS = [
@@ -40,20 +44,70 @@ def browser() -> Iterator[Any]:
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser
+        # Watched: axe runs on every page its contexts open (tests/e2e/a11y.py).
+        yield a11y.WatchedBrowser(browser)
         browser.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    """After a browser test's body: axe checks what its pages show last, and the test fails on
+    any serious or critical violation found on any page it visited (address, rule, elements)."""
+    if item.get_closest_marker("e2e") is None:
+        return (yield)
+    a11y.TALLY.take()
+    a11y.TALLY.test = item.nodeid
+    try:
+        result = yield
+    except BaseException:
+        a11y.TALLY.take()
+        raise
+    a11y.flush_all()
+    found = a11y.TALLY.take()
+    if found:
+        lines = "\n".join(f"  {p}" for p in dict.fromkeys(found))
+        pytest.fail(f"accessibility: {len(found)} serious or critical problem(s):\n{lines}")
+    return result
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if a11y.TALLY.runs:
+        a11y.TALLY.write(ROOT / "var")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if a11y.TALLY.runs:
+        terminalreporter.write_line(
+            f"axe: {a11y.TALLY.runs} runs ({a11y.TALLY.seconds:.1f} s; "
+            f"{a11y.TALLY.repeats} identical pages not rerun) on {len(a11y.TALLY.urls)} addresses, "
+            f"{len(a11y.TALLY.routes)} distinct pages (var/e2e-a11y.json)"
+        )
 
 
 @pytest.fixture
 def page(browser: Any, live_server: Any, reference_data: None) -> Iterator[Any]:
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    _track_errors(page)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser: Any, live_server: Any, reference_data: None) -> Iterator[Any]:
+    """A page at a phone's width (390 x 844): every page it shows must not scroll sideways."""
+    context = browser.new_context(locale="fr-FR", viewport=PHONE)
+    page = context.new_page()
+    _track_errors(page)
+    yield page
+    context.close()
+
+
+def _track_errors(page: Any) -> None:
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.console_errors = errors
-    yield page
-    context.close()
 
 
 def screenshot(page: Any, name: str) -> Path:

@@ -17,7 +17,7 @@ from geste.crisis.models import CrisisJob, Discussion, RecoveryItem, RunStatus
 from geste.pathway.models import RequestState
 from geste.scheduling.models import Appointment, AppointmentStatus
 from tests.crisis import factories as f
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import PHONE, screenshot
 from tests.factories import make_patient
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -150,7 +150,8 @@ def test_crisis_cycle(
     assert Discussion.objects.count() == 4
 
     # The infiltration: the referrer answers through the link, it is maintained.
-    referrer = page.context.browser.new_context(locale="fr-FR").new_page()
+    # on a phone: the answer page must fit 390 px (checked on every page by the watched browser)
+    referrer = page.context.browser.new_context(locale="fr-FR", viewport=PHONE).new_page()
     referrer.goto(url + _link_for("martin@example.org", "Moreau"))
     assert "MOREAU" in referrer.inner_text("main")
     referrer.get_by_label("Oui, le geste doit être fait maintenant").check()
