@@ -22,6 +22,7 @@ import http.client
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -48,6 +49,8 @@ WORKER = [GESTE, "manage", "db_worker", "--interval", "0.2", "--no-reload", "--w
 
 SEED = r"""
 import json
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
 from datetime import date, datetime, time, timedelta
 from django.test import Client
 from django.utils import timezone
@@ -236,8 +239,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     s3.create_bucket(Bucket=BUCKET)
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        subprocess.run([GESTE, "manage", "migrate", "-v", "0"], env=env, check=True)
-        out = subprocess.run(
+        out = subprocess.run(  # migrate and seed in one process (one Django start-up)
             [GESTE, "manage", "shell", "-c", f"TICK = {TICK_APPOINTMENTS}\n" + SEED],
             env=env,
             check=True,
@@ -266,8 +268,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             _wait_ready(host, procs)
         yield Cluster(hosts[0], hosts[1], env, dsn, seed, var_dir, s3, procs[1::2])
     finally:
-        for proc in procs:
-            proc.terminate()
+        for proc in procs:  # gunicorn: SIGINT is its quick shutdown; the workers stop on TERM
+            proc.send_signal(signal.SIGINT if proc.args[1] == "serve" else signal.SIGTERM)
         for proc in procs:
             try:
                 proc.wait(timeout=10)
