@@ -6,7 +6,8 @@ hands out a watched browser, whose contexts hand out watched pages. A watched pa
 `load` (and each `htmx:afterSettle`) and, at the test's next use of the page (or at the end of
 the test), runs axe on what is on screen. Serious and critical violations (axe's own impact
 levels, WCAG 2.1 A and AA rules) fail the test, listing the address, the rule and the elements.
-At a phone's width (viewport at most 480 px) the page must also not scroll sideways.
+At a phone's width (viewport at most 480 px) the page must also not scroll sideways; and no page
+may show template syntax ({# ... #} written over two lines is not a Django comment).
 
 Every run is counted; `var/e2e-a11y[-<worker>].json` lists the addresses and the routes checked,
 so one can say on how many distinct pages axe ran."""
@@ -47,7 +48,7 @@ SIGNATURE = """() => {
   for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 16777619); }
   return location.pathname + location.search + "|" + text.length + "|" + (h >>> 0).toString(16);
 }"""
-RUN = """async ([options, blocking]) => {
+RUN = r"""async ([options, blocking]) => {
   const r = await axe.run(document, options);
   const html = document.documentElement;
   const width = Math.max(html.scrollWidth, document.body ? document.body.scrollWidth : 0);
@@ -57,8 +58,11 @@ RUN = """async ([options, blocking]) => {
     e => out(e) && ![...e.children].some(out)).slice(0, 4).map(
     e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") +
       [...e.classList].map(c => "." + c).join(""));
+  // template syntax shown to the reader (a comment or tag the template engine did not take)
+  const text = document.body ? document.body.innerText : "";
+  const leak = text.match(/.{0,30}(\{#|#\}|\{%|%\}|\{\{|\}\}).{0,30}/);
   return {
-    url: location.href, width, wide,
+    url: location.href, width, wide, leak: leak ? leak[0] : "",
     violations: r.violations.filter(v => blocking.includes(v.impact)).map(v => ({
       id: v.id, impact: v.impact, help: v.help,
       targets: v.nodes.slice(0, 4).map(n => n.target.join(" ")),
@@ -208,6 +212,16 @@ class Watch:
                     "serious",
                     f"the page is {result['width']} px wide on a {viewport['width']} px screen",
                     tuple(result["wide"]),
+                )
+            )
+        if result["leak"]:
+            found.append(
+                Problem(
+                    result["url"],
+                    "template-leak",
+                    "serious",
+                    "template syntax shown",
+                    (result["leak"],),
                 )
             )
         TALLY.seen[key] = found

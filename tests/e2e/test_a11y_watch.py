@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 FAULTY = """<!DOCTYPE html><html lang="fr"><head><title>sonde</title></head><body><main>
 <h1>Sonde</h1><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" id="no-alt">
-<input type="text" id="no-label"></main></body></html>"""
+<input type="text" id="no-label"><p>{# a comment over
+two lines is shown #}</p></main></body></html>"""
 CLEAN = """<!DOCTYPE html><html lang="fr"><head><title>sonde</title></head><body><main>
 <h1>Sonde</h1><div id="target"></div></main></body></html>"""
 WIDE = """<!DOCTYPE html><html lang="fr"><head><title>sonde</title>
@@ -34,7 +35,7 @@ def test_a_loaded_page_with_faults_is_reported(page: Any, live_server: Any) -> N
     found = a11y.TALLY.take()
     assert a11y.TALLY.runs == runs + 1
     by_rule = {p.rule: p for p in found}
-    assert {"image-alt", "label"} <= set(by_rule), found
+    assert {"image-alt", "label", "template-leak"} <= set(by_rule), found
     assert by_rule["image-alt"].url == url and by_rule["image-alt"].targets == ("#no-alt",)
     assert by_rule["label"].targets == ("#no-label",)
     # the same page again: not rerun, but reported again
