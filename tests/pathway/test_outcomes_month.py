@@ -269,3 +269,28 @@ def test_migration_backfills_the_month_due_date(alice, radiologist):  # type: ig
     b.refresh_from_db()
     assert a.month_due_at == PERFORMED + timedelta(days=30)
     assert b.month_due_at == PERFORMED + timedelta(days=30)
+
+
+def test_the_administrators_page_of_sent_messages_lists_both_kinds(followup, admin_user):  # type: ignore[no-untyped-def]
+    """A patient who never answered at 48-72 h: one tick a month later sends the 48-72 h
+    reminder and the one-month message, both listed on the page of sent messages."""
+    from tests.conftest import client_for
+
+    FollowUp.objects.filter(pk=followup.pk).update(answered_at=None, pain_now=None)
+    type(followup.request).objects.filter(pk=followup.request_id).update(
+        state=RequestState.REPORTED
+    )
+    with time_machine.travel(followup.month_due_at + timedelta(minutes=5), tick=False):
+        out = _tick()
+    assert "1 follow-up reminder(s) queued" in out
+    assert "1 one-month questionnaire(s) queued" in out
+    kinds = sorted(SentMessage.objects.values_list("kind", "channel"))
+    assert kinds == [
+        ("followup_due", "email"),
+        ("followup_due", "sms"),
+        ("followup_month", "email"),
+        ("followup_month", "sms"),
+    ]
+    page = client_for(admin_user).get(reverse("staff:messages")).text
+    assert "Suivi à remplir" in page and "Suivi à un mois à remplir" in page
+    assert "facet" not in page and "Infiltration" not in page
