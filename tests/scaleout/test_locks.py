@@ -11,6 +11,8 @@ import pytest
 from django.core.management import call_command
 
 from geste.clinic.locks import lock_key, run_alone, single_run
+from geste.crisis import tasks as crisis_tasks
+from geste.pathway import tasks as pathway_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -74,8 +76,7 @@ def test_every_periodic_command_takes_its_lock(command: str) -> None:
 def test_the_daily_review_task_skips_while_the_command_runs(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from geste.crisis import tasks
-
+    tasks = crisis_tasks
     calls: list[str] = []
     monkeypatch.setattr(tasks, "review_due", lambda: calls.append("review"))
     with single_run("crisis_review"):
@@ -103,8 +104,7 @@ def test_lock_keys_are_stable_signed_32_bit_integers() -> None:
 def test_periodic_tasks_do_nothing_while_another_worker_runs_them(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from geste.pathway import tasks
-
+    tasks = pathway_tasks
     task = getattr(tasks, name)
     # the worker finds the task by its dotted path: the lock wrapper keeps it
     assert task.module_path == f"geste.pathway.tasks.{name}"
