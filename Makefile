@@ -58,6 +58,7 @@ bench: install
 	$(BENCH_RUN) whatif.py
 	$(BENCH_RUN) worklist.py
 	$(BENCH_RUN) recovery.py
+	$(BENCH_RUN) crisis_jobs.py
 	$(BENCH_RUN) dicom.py --repeat 10
 	$(BENCH_RUN) fhir.py --queries 100
 	$(BIN)/python bench/summary.py

@@ -22,10 +22,10 @@ from geste.clinic.models import Room, User
 from geste.crisis.effects import resume
 from geste.crisis.errors import CrisisError
 from geste.crisis.models import CrisisJob, PlanStatus, RecoveryItem, RecoveryPlan
-from geste.crisis.progress import BATCH, beat, tell
+from geste.crisis.progress import batches, beat, tell
 from geste.crisis.recovery import capacity_for, plan_refresh
 from geste.pathway.booking import appointment_book, earliest_slots
-from geste.pathway.models import RequestState
+from geste.pathway.models import ProcedureRequest, RequestState
 from geste.scheduling.errors import BookingError
 
 
@@ -61,7 +61,11 @@ def _slot(item: RecoveryItem) -> tuple[datetime, Room, User] | None:
 
 def _book(item: RecoveryItem, actor: Any, told: set[int]) -> None:
     req = item.request
-    req.refresh_from_db()
+    # Its state now (the request's patient and procedure, read with the plan, stay loaded);
+    # the transition below locks the row and checks the state again.
+    req.state = (
+        ProcedureRequest.objects.filter(pk=req.pk).values_list("state", flat=True).first() or ""
+    )
     if req.state not in (RequestState.DEFERRED, RequestState.IN_DISCUSSION):
         raise CrisisError(_("La demande n'est plus reportée."))
     found = _slot(item)
@@ -69,8 +73,8 @@ def _book(item: RecoveryItem, actor: Any, told: set[int]) -> None:
         raise CrisisError(_("Plus de créneau libre ce jour-là."))
     start, room, radiologist = found
     with transaction.atomic():
+        # The transition leaves `req` as the locked row (state, resume state).
         resume(req, actor=actor, details={"plan": item.plan_id, "item": item.pk})
-        req.refresh_from_db()
         try:
             appointment = appointment_book(
                 patient=req.patient,
@@ -115,15 +119,20 @@ def plan_accept(*, plan: RecoveryPlan, actor: Any, job_id: int | None = None) ->
     if job_id is not None:
         CrisisJob.objects.filter(pk=job_id).update(total=len(items), processed=0)
     told: set[int] = set()
-    for n, item in enumerate(items, start=1):
-        try:
-            _book(item, actor, told)
-            booked += 1
-        except CrisisError as exc:
-            failed.append((item.pk, f"{item.request.patient} : {exc}"))
-        if n % BATCH == 0 or n == len(items):
-            tell(told)
-            beat(job_id, n)
+    n = 0
+    # One transaction per item (an item that cannot be booked is rolled back alone); the
+    # messages and the progress per batch (progress.batches: cut by time, so that the pages'
+    # own writes are not held up).
+    for chunk in batches(items):
+        for item in chunk:
+            try:
+                _book(item, actor, told)
+                booked += 1
+            except CrisisError as exc:
+                failed.append((item.pk, f"{item.request.patient} : {exc}"))
+        n += len(chunk)
+        tell(told)
+        beat(job_id, n)
     log_action(
         actor=actor,
         action="crisis.plan_accepted",
