@@ -78,11 +78,7 @@ def my_results(request: HttpRequest) -> HttpResponse:
         if getattr(r, "followup", None) is not None and month_open(r.followup, now=now)
     }
     rows = [(r, curves.get(r.pk), months_open.get(r.pk)) for r in reqs]
-    return render(
-        request,
-        "portal/my_results.html",
-        {"requests": reqs, "rows": rows, "now": now},
-    )
+    return render(request, "portal/my_results.html", {"rows": rows, "now": now})
 
 
 @patient_required
