@@ -22,6 +22,7 @@ from __future__ import annotations
 import fcntl
 import functools
 import hashlib
+import os
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -43,13 +44,16 @@ def lock_key(name: str) -> int:
     return zlib.crc32(name.encode()) - 2**31
 
 
-def _lock_file(name: str) -> Path:
+def _lock_file(name: str) -> tuple[Path, bool]:
+    """The lock file, and whether it is this process's own (removed after use): an in-memory
+    database belongs to one process, so its locks need not be seen by any other."""
     db_name = str(connections[DEFAULT_DB_ALIAS].settings_dict["NAME"])
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
     if db_name and "memory" not in db_name and Path(db_name).parent.is_dir():
-        return Path(f"{db_name}.{safe}.lock")
+        return Path(f"{db_name}.{safe}.lock"), False
     digest = hashlib.sha256(db_name.encode()).hexdigest()[:12]
-    return Path(tempfile.gettempdir()) / f"geste-{digest}.{safe}.lock"
+    own = f"geste-{os.getpid()}-{digest}.{safe}.lock"
+    return Path(tempfile.gettempdir()) / own, True
 
 
 @contextmanager
@@ -66,7 +70,7 @@ def single_run(name: str) -> Iterator[bool]:
         finally:
             conn.close()  # the session ends: PostgreSQL releases its advisory locks
         return
-    path = _lock_file(name)
+    path, own = _lock_file(name)
     with path.open("a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -76,6 +80,8 @@ def single_run(name: str) -> Iterator[bool]:
         try:
             yield True
         finally:
+            if own:
+                path.unlink(missing_ok=True)  # before unlocking: no one holds a stale path
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
