@@ -268,8 +268,7 @@ def patient_pain_svg(
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{svg_id}-t" '
-        f'viewBox="0 0 {left + width + 20} {top + height + 40}" width="100%" '
-        f'style="max-width:28rem">',
+        f'viewBox="0 0 {left + width + 20} {top + height + 40}" width="100%">',
         f'<title id="{svg_id}-t">{escape(title)}</title>',
     ]
     for tick in (0, 5, 10):
