@@ -226,6 +226,6 @@ def test_crisis_cycle(
         assert req.state == RequestState.PROCEDURE_BOOKED, req
     assert [m for m in mail.outbox if "bob@example.org" in m.to]  # told of the new date
     page.goto(url + "/crise/tableau-de-bord/")
-    assert page.locator("svg.chart").count() == 3
+    assert page.locator("svg.chart").count() == 4  # backlog, over time, per category, waiting
     screenshot(page, "crisis-dashboard")
     assert page.console_errors == []
