@@ -210,3 +210,18 @@ def test_responders_svg_shortens_a_long_name_and_keeps_it_whole_in_its_title():
     assert len(label.find(f"{SVG}title").tail) == 36 and label.find(f"{SVG}title").tail.endswith(
         "…"
     )
+
+
+def test_charts_carry_no_inline_style():
+    """The Content Security Policy (style-src 'self') refuses inline styles in the page."""
+    curve = patient_pain_svg(8, 4, 2, title="t", labels=("a", "b", "c"), svg_id="p")
+    bars = responders_svg(
+        responders([_m(8, 4, 2)], "procedure"),
+        title="t",
+        h48="a",
+        month="b",
+        unknown="?",
+        svg_id="r",
+    )
+    assert "style=" not in curve and "<style" not in curve
+    assert "style=" not in bars and "<style" not in bars
