@@ -100,11 +100,6 @@ def history(since: date, until: date) -> History:
     )
 
 
-def backlog_history(since: date, until: date) -> list[tuple[date, int]]:
-    """Requests deferred or in discussion at the end of each day, from the transitions."""
-    return history(since, until).backlog
-
-
 def projection(plan: RecoveryPlan, start: int, *, fcfs: bool) -> list[tuple[date, int]]:
     """Backlog left after each planned day (the plan's or the FCFS one's)."""
     field = "fcfs_day" if fcfs else "day"
