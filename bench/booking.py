@@ -15,6 +15,14 @@ What it does, bounded in count and time, on loopback only:
 6. checks the database for double bookings, then drops both databases.
 
     .venv/bin/python bench/booking.py [--bookings 3000] [--seconds 60] [--workers 4]
+    .venv/bin/python bench/booking.py --profile    # one booking, in process, profiled
+
+`--profile` seeds the same database, then books through the whole Django stack in one process
+(WSGI handler, middleware, token authentication, django-ninja, the guarded service, commit and
+the patient's message): the SQL statements of one booking (counted with CaptureQueriesContext
+and listed), then cProfile over --profile-n bookings, saved to var/booking.prof (open it with
+`python -m pstats var/booking.prof`) and its top 25 lines printed by cumulative time and by
+own time, per booking.
 
 Needs a local PostgreSQL (DATABASE_URL-style admin URL in GESTE_BENCH_PG, default
 postgres://postgres@127.0.0.1:5432/postgres) and pgbench. Never asserts timings.
@@ -35,8 +43,10 @@ import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from geste import PARIS
+from geste.cli import SERVE_THREADS, serve_workers
 
 ROOT = Path(__file__).resolve().parent.parent
 GESTE = str(ROOT / ".venv" / "bin" / "geste")
@@ -109,13 +119,15 @@ def db_url(name: str) -> str:
     return ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
 
-def slot_plan(rooms: list[int], rads: list[int], patients: list[int], n: int) -> list[dict]:
+def slot_plan(
+    rooms: list[int], rads: list[int], patients: list[int], n: int, after_days: int = 2
+) -> list[dict]:
     """n distinct consultation slots (room, radiologist, patient never overlap), shuffled."""
     import holidays
 
     closed = holidays.country_holidays("FR", years=range(2020, 2040))
     plan = []
-    day = datetime.now(PARIS).date() + timedelta(days=2)
+    day = datetime.now(PARIS).date() + timedelta(days=after_days)
     k = 0
     while len(plan) < n:
         if day.weekday() < 5 and day not in closed:
@@ -160,7 +172,7 @@ class Client:
         raise AssertionError("unreachable")
 
 
-def run_bookings(port: int, seed: dict, total: int, seconds: float) -> None:
+def run_bookings(port: int, seed: dict, total: int, seconds: float) -> float:
     plan = slot_plan(seed["rooms"], seed["rads"], seed["patients"], total)
     lock = threading.Lock()
     cursor = iter(range(len(plan)))
@@ -209,31 +221,61 @@ def run_bookings(port: int, seed: dict, total: int, seconds: float) -> None:
     return booked / wall
 
 
-def run_slot_search(port: int, seed: dict, queries: int) -> None:
-    client = Client(port, seed["tokens"][0])
-    rng = random.Random(11)
+def search_paths(seed: dict, queries: int, span: int = 90, limit: int = 5) -> list[str]:
+    """`queries` slot searches (half consultations, half procedures for a patient whose
+    request is validated), from today to 30 days ahead over `span` days."""
     codes = ["facet_infiltration", "epidural_infiltration", "bone_biopsy", "vertebroplasty_benign"]
     today = datetime.now(PARIS).date()
+    rng = random.Random(11)
+    paths = []
+    for _ in range(queries):
+        start = today + timedelta(days=rng.randint(0, 30 if span else 60))
+        end = start + timedelta(days=span)
+        kind, code = rng.choice(["consultation", "procedure"]), rng.choice(codes)
+        path = f"/api/v1/slots?procedure={code}&kind={kind}&start={start}&end={end}&limit={limit}"
+        if kind == "procedure":  # prerequisites are per patient: one with a validated request
+            path += f"&patient={rng.choice(seed['validated'][code])}"
+        paths.append(path)
+    return paths
+
+
+def run_slot_search(port: int, seed: dict, queries: int, clients: int = 1) -> float:
+    """Slot searches by `clients` concurrent clients (`queries` of each kind in all); prints
+    p50/p95/p99 and returns the p95 of the 90-day "earliest 5" search."""
+    p95 = 0.0
     for label, span, limit in (
         ("earliest 5, 90-day horizon", 90, 5),
         ("all slots of a day", 0, 1000),
     ):
-        lat = []
-        for _ in range(queries):
-            start = today + timedelta(days=rng.randint(0, 30 if span else 60))
-            end = start + timedelta(days=span)
-            kind, code = rng.choice(["consultation", "procedure"]), rng.choice(codes)
-            path = (
-                f"/api/v1/slots?procedure={code}&kind={kind}&start={start}&end={end}&limit={limit}"
-            )
-            if kind == "procedure":  # prerequisites are per patient: one with a validated request
-                path += f"&patient={rng.choice(seed['validated'][code])}"
-            t0 = time.perf_counter()
-            status, body = client.request("GET", path)
-            lat.append((time.perf_counter() - t0) * 1000)
-            assert status == 200, body[:200]
+        paths = search_paths(seed, queries, span, limit)
+        lat: list[float] = []
+        lock = threading.Lock()
+        todo = iter(paths)
+
+        def worker(token: str, lat: list[float] = lat, todo: Any = todo, lock: Any = lock) -> None:
+            client = Client(port, token)
+            while True:
+                with lock:
+                    path = next(todo, None)
+                if path is None:
+                    return
+                t0 = time.perf_counter()
+                status, body = client.request("GET", path)
+                elapsed = (time.perf_counter() - t0) * 1000
+                assert status == 200, body[:200]
+                with lock:
+                    lat.append(elapsed)
+
+        threads = [threading.Thread(target=worker, args=(t,)) for t in seed["tokens"][:clients]]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - t0
         print(
-            f"slot search ({label}): {queries} queries, ms p50 {pct(lat, 50):.1f}"
+            f"slot search ({label}, {clients} client{'s' if clients > 1 else ''}): {queries}"
+            f" queries in {wall:.1f} s ({queries / wall:.0f}/s), ms p50 {pct(lat, 50):.1f}"
             f" p95 {pct(lat, 95):.1f} p99 {pct(lat, 99):.1f}"
         )
         if span:
@@ -270,6 +312,90 @@ def prebook(env: dict, seed: dict, n: int) -> None:
     print(f"pre-booked {n} consultations directly in the database")
 
 
+PROFILE = r"""
+import cProfile, io, json, os, pstats, sys, time
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+data = json.load(sys.stdin)
+plan, token, n = data["plan"], data["token"], data["n"]
+client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {token}")
+def book(body):
+    response = client.post("/api/v1/appointments", body, content_type="application/json")
+    assert response.status_code == 201, response.content[:300]
+for body in plan[:5]:  # warm: imports, caches, prepared connection
+    book(body)
+with CaptureQueriesContext(connection) as ctx:
+    book(plan[5])
+print(f"QUERIES {len(ctx.captured_queries)} SQL statements for one booking through the API:")
+for q in ctx.captured_queries:
+    print("   ", " ".join(q["sql"].split())[:150])
+if not n:
+    raise SystemExit(0)
+profiler = cProfile.Profile()
+t0 = time.perf_counter()
+profiler.enable()
+for body in plan[6 : 6 + n]:
+    book(body)
+profiler.disable()
+wall = (time.perf_counter() - t0) * 1000 / n
+os.makedirs("var", exist_ok=True)
+profiler.dump_stats("var/booking.prof")
+print(f"PROFILE {n} bookings in process, {wall:.1f} ms each (wall, profiler on);"
+      " saved to var/booking.prof")
+for order in ("cumulative", "tottime"):
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats(order).print_stats(25)
+    text = out.getvalue()
+    print(f"--- top 25 by {order} (times for {n} bookings) ---")
+    print(text[text.index("   ncalls"):].rstrip())
+# The slot search (GET /api/v1/slots, earliest 5 over 90 days, a procedure for a patient).
+search = data["search"]
+with CaptureQueriesContext(connection) as ctx:
+    response = client.get(search[0])
+    assert response.status_code == 200, response.content[:300]
+print(f"QUERIES {len(ctx.captured_queries)} SQL statements for one slot search:")
+for q in ctx.captured_queries:
+    print("   ", " ".join(q["sql"].split())[:150])
+profiler = cProfile.Profile()
+t0 = time.perf_counter()
+profiler.enable()
+for path in search:
+    client.get(path)
+profiler.disable()
+wall = (time.perf_counter() - t0) * 1000 / len(search)
+profiler.dump_stats("var/slots.prof")
+print(f"PROFILE {len(search)} slot searches in process, {wall:.1f} ms each (profiler on);"
+      " saved to var/slots.prof")
+out = io.StringIO()
+pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(r"geste/", 15)
+text = out.getvalue()
+print(f"--- top 15 geste functions by cumulative (times for {len(search)} searches) ---")
+print(text[text.index("   ncalls"):].rstrip())
+"""
+
+
+def run_profile(env: dict, seed: dict, n: int) -> int:
+    """Print the statements of one booking (and with n > 0 the profile); return their count.
+    Its slots are 300 days ahead, away from the load run's."""
+    plan = slot_plan(seed["rooms"], seed["rads"], seed["patients"], n + 6, after_days=300)
+    out = subprocess.run(
+        [GESTE, "manage", "shell", "-c", PROFILE],
+        env=env,
+        input=json.dumps(
+            {"plan": plan, "token": seed["tokens"][0], "n": n, "search": search_paths(seed, 50)}
+        ),
+        text=True,
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    ).stdout
+    if n:
+        print(out.rstrip())
+    return int(re.search(r"QUERIES (\d+)", out).group(1))
+
+
 def server_command(port: int, workers: int, threads: int) -> list[str]:
     return [
         GESTE,
@@ -285,30 +411,38 @@ def server_command(port: int, workers: int, threads: int) -> list[str]:
     ]
 
 
-def run_pgbench(name: str) -> float:
+def run_pgbench(name: str) -> tuple[float, float]:
+    """TPC-B TPS with CLIENTS clients, then with one: the commit rate of a single stream of
+    transactions, each waiting for its own flush to disk. Every booking appends to the audit
+    chain under one lock held until its commit, so bookings commit one after another: that
+    rate is their ceiling, whatever the server does."""
     url = db_url(name)
     subprocess.run(["pgbench", "-i", "-q", "-s", "10", url], check=True, capture_output=True)
-    out = subprocess.run(
-        ["pgbench", "-c", str(CLIENTS), "-j", "4", "-T", "10", url],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    tps = float(re.search(r"tps = ([\d.]+)", out).group(1))
-    print(f"pgbench TPC-B (scale 10, {CLIENTS} clients, 10 s): {tps:.0f} TPS")
-    return tps
+    tps = []
+    for clients, seconds in ((CLIENTS, 10), (1, 5)):
+        out = subprocess.run(
+            ["pgbench", "-c", str(clients), "-j", str(min(4, clients)), "-T", str(seconds), url],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        tps.append(float(re.search(r"tps = ([\d.]+)", out).group(1)))
+        print(f"pgbench TPC-B (scale 10, {clients} client(s), {seconds} s): {tps[-1]:.0f} TPS")
+    return tps[0], tps[1]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bookings", type=int, default=3000)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2))
+    parser.add_argument(
+        "--workers", type=int, default=serve_workers(), help="default: geste serve's (per core)"
+    )
     parser.add_argument(
         "--threads",
         type=int,
-        default=4,
-        help="threads per worker (`geste serve --threads`, default 4)",
+        default=SERVE_THREADS,
+        help=f"threads per worker (`geste serve --threads`, default {SERVE_THREADS})",
     )
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument(
@@ -317,6 +451,13 @@ def main() -> int:
         help="skip the booking run and pgbench: insert --bookings appointments directly, then"
         " measure slot search only",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="no server, no pgbench: SQL statements of one booking, then cProfile of"
+        " --profile-n bookings in process (var/booking.prof, top 25 printed)",
+    )
+    parser.add_argument("--profile-n", type=int, default=50)
     args = parser.parse_args()
     tag = f"{os.getpid()}"
     app_db, scratch = f"geste_bench_{tag}", f"geste_pgbench_{tag}"
@@ -351,6 +492,11 @@ def main() -> int:
         ).stdout
         seed = json.loads(out[out.index("SEED") + 4 :].strip())
         print(f"seeded: 4 rooms, 6 radiologists, {len(seed['patients'])} patients, 32 tokens")
+        if args.profile:
+            run_profile(env, seed, args.profile_n)
+            print(f"load average (1, 5, 15 min): {os.getloadavg()}")
+            return 0
+        queries = 0 if args.slots_only else run_profile(env, seed, 0)
         if args.slots_only:
             prebook(env, seed, args.bookings)
         server = subprocess.Popen(
@@ -369,18 +515,21 @@ def main() -> int:
         else:
             raise SystemExit("server did not start")
         print(
-            f"server: {'geste serve' if args.threads == 4 else 'gunicorn'} on 127.0.0.1:{port},"
+            f"server: geste serve on 127.0.0.1:{port},"
             f" {args.workers} gunicorn workers x {args.threads} threads"
         )
         if args.slots_only:
-            p95 = run_slot_search(port, seed, args.queries)
+            run_slot_search(port, seed, args.queries)
+            p95 = run_slot_search(port, seed, args.queries, CLIENTS)
             print(
-                f"slot search p95: {p95:.1f} ms (goal < 50 ms: {'met' if p95 < 50 else 'NOT met'})"
+                f"slot search p95 with {CLIENTS} clients: {p95:.1f} ms (goal < 50 ms:"
+                f" {'met' if p95 < 50 else 'NOT met'})"
             )
             return 0
         bookings_per_s = run_bookings(port, seed, args.bookings, args.seconds)
-        p95 = run_slot_search(port, seed, args.queries)
-        tps = run_pgbench(scratch)
+        run_slot_search(port, seed, args.queries)  # one client: the search alone
+        p95 = run_slot_search(port, seed, args.queries, CLIENTS)
+        tps, one_stream = run_pgbench(scratch)
         check = subprocess.run(
             [
                 "psql",
@@ -403,7 +552,16 @@ def main() -> int:
             f"ratio bookings/pgbench TPS: {ratio:.1%} (goal >= 20%: "
             f"{'met' if ratio >= 0.2 else 'NOT met'})"
         )
-        print(f"slot search p95: {p95:.1f} ms (goal < 50 ms: {'met' if p95 < 50 else 'NOT met'})")
+        print(
+            f"ratio bookings/pgbench TPS with one client (serialised commits): "
+            f"{bookings_per_s / one_stream:.0%}"
+        )
+        print(
+            f"slot search p95 with {CLIENTS} clients: {p95:.1f} ms (goal < 50 ms:"
+            f" {'met' if p95 < 50 else 'NOT met'})"
+        )
+        print(f"SQL statements per booking through the API: {queries}")
+        print(f"load average (1, 5, 15 min): {os.getloadavg()}, {os.cpu_count()} cores")
     finally:
         if server is not None:
             server.terminate()

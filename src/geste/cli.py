@@ -36,6 +36,19 @@ def _manage(args: list[str]) -> None:
     execute_from_command_line(["geste manage", *args])
 
 
+# `geste serve`'s defaults. A request spends most of its time in Python, which runs one
+# thread at a time per process (the GIL): one worker process per core uses every core, and
+# more processes only add switching and database connections. Each worker's threads overlap
+# the waits on PostgreSQL (about 40% of a booking's time in one process, bench/booking.py
+# --profile): 4 per worker keep its core busy. Connections: workers x threads (+ the task
+# worker) stay well under PostgreSQL's 100.
+SERVE_THREADS = 4
+
+
+def serve_workers() -> int:
+    return max(2, os.cpu_count() or 2)
+
+
 def _serve(host: str, port: int, workers: int, *, threads: int = 4, reload: bool = False) -> None:
     from gunicorn.app.base import BaseApplication
 
@@ -241,8 +254,18 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("serve", help="serve with gunicorn (production-grade)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--threads", type=int, default=4, help="threads per worker")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=serve_workers(),
+        help="worker processes (default: one per core, at least 2)",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=SERVE_THREADS,
+        help=f"threads per worker (default {SERVE_THREADS})",
+    )
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("seed", help="load the demo centre (reference data, staff, patients)")
     p.add_argument("--patients", type=int, default=300)

@@ -23,7 +23,7 @@ from pydantic import Field, field_validator
 from geste import PARIS
 from geste.api.auth import api_auth
 from geste.api.errors import ERRORS, ErrorOut
-from geste.audit.services import log_action
+from geste.audit.services import log_action, written_at_end
 from geste.clinic.models import Procedure, Role, Room, User
 from geste.pathway.booking import appointment_book, appointment_cancel, earliest_slots
 from geste.pathway.services import request_for_consultation
@@ -83,18 +83,19 @@ class CancelIn(Schema):
 
 
 def _out(a: Appointment) -> dict[str, Any]:
-    return AppointmentOut(
-        id=a.pk,
-        patient=a.patient_id,
-        kind=a.kind,
-        procedure=a.procedure.code,
-        start=a.start.astimezone(PARIS),
-        end=a.end.astimezone(PARIS),
-        room=a.room_id,
-        radiologist=a.radiologist_id,
-        status=a.status,
-        video=a.video,
-    ).model_dump(mode="json")
+    """The AppointmentOut of `a`, JSON-ready (the idempotency record stores it as is)."""
+    return {
+        "id": a.pk,
+        "patient": a.patient_id,
+        "kind": a.kind,
+        "procedure": a.procedure.code,
+        "start": a.start.astimezone(PARIS).isoformat(),
+        "end": a.end.astimezone(PARIS).isoformat(),
+        "room": a.room_id,
+        "radiologist": a.radiologist_id,
+        "status": a.status,
+        "video": a.video,
+    }
 
 
 def _field_error(field: str, message: str) -> tuple[int, dict[str, Any]]:
@@ -184,7 +185,9 @@ def _book(request: HttpRequest, payload: AppointmentIn) -> tuple[int, dict[str, 
     except _Invalid as exc:
         return _field_error(exc.field, exc.message)
     try:
-        with transaction.atomic():  # a new request exists only with its booking
+        # A new request exists only with its booking; the audit events of both are written
+        # together at the end (the chain's lock is then held for one insert and the commit).
+        with written_at_end():
             appointment = appointment_book(
                 patient=patient,
                 kind=payload.kind,

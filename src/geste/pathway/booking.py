@@ -26,8 +26,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django_tasks import task
 
-from geste.audit.services import Actor
+from geste.audit.services import Actor, written_at_end
 from geste.clinic.messages import message_send, site_link
 from geste.clinic.models import MessageKind, Procedure, Room, User
 from geste.clinic.selectors import site_zone
@@ -151,7 +152,9 @@ def appointment_book(
     end = start + session_length(kind=kind, procedure=procedure, request=request)
     # The patient's instructions before the booking, to tell her if it changes them.
     before = fingerprints(patient) if kind == AppointmentKind.PROCEDURE else None
-    with transaction.atomic():
+    # The audit events are written at the end: other bookings wait on the chain's lock for
+    # the insert and the commit only, not for this booking's reads and checks.
+    with written_at_end():
         appointment = calendar.appointment_book(
             patient=patient,
             kind=kind,
@@ -202,7 +205,7 @@ def appointment_move(
         )
         before = fingerprints(appointment.patient)
     old_start = appointment.start.isoformat()
-    with transaction.atomic():
+    with written_at_end():
         moved = calendar.appointment_move(
             appointment=appointment,
             start=start,
@@ -227,7 +230,7 @@ def appointment_cancel(
     """Cancel (reason required); the request goes back to where it was before the booking and
     the freed time is offered to the waiting list. The patient is told after commit unless
     `tell_patient=False` (see appointment_book)."""
-    with transaction.atomic():
+    with written_at_end():
         cancelled = calendar.appointment_cancel(appointment=appointment, actor=actor, reason=reason)
         _release_request(cancelled, actor, reason.strip())
         old_start = cancelled.start.isoformat()
@@ -323,6 +326,15 @@ def appointment_tell(appointment_id: int, kind: str, instructions_changed: bool)
     )
 
 
+@task()
+def tell_patient(appointment_id: int, kind: str, instructions_changed: bool) -> None:
+    """appointment_tell() in the task worker: the request that booked does not wait for the
+    mail and SMS gateways (inline in tests)."""
+    appointment_tell(appointment_id, kind, instructions_changed)
+
+
 def _tell_on_commit(appointment: Appointment, kind: str, instructions_changed: bool) -> None:
-    appointment_id = appointment.pk
-    transaction.on_commit(lambda: appointment_tell(appointment_id, kind, instructions_changed))
+    appointment_id, kind = appointment.pk, str(kind)
+    transaction.on_commit(
+        lambda: tell_patient.enqueue(appointment_id, kind, bool(instructions_changed))
+    )

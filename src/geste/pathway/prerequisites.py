@@ -21,7 +21,7 @@ from geste.clinic.models import CentreSettings, Procedure
 from geste.clinic.selectors import safety_settings
 from geste.pathway.adapters import case_from_request
 from geste.pathway.models import ProcedureRequest, RequestState
-from geste.patients.models import Declaration
+from geste.patients.models import Declaration, Patient
 from geste.rules import case as rcase
 from geste.rules.drugs import drug_class
 from geste.rules.safety import bleeding_risk, check
@@ -48,7 +48,7 @@ class Prerequisites:
 
 def validated_request(patient: Any, procedure: Procedure) -> Any:
     """The patient's request for this procedure whose indication is validated, if any."""
-    return (
+    found = (
         ProcedureRequest.objects.filter(
             patient=patient,
             procedure=procedure,
@@ -58,6 +58,10 @@ def validated_request(patient: Any, procedure: Procedure) -> Any:
         .order_by("-validated_at")
         .first()
     )
+    if found is not None and isinstance(patient, Patient):
+        # The caller's rows: the case is built from them without reading them again.
+        found.patient, found.procedure = patient, procedure
+    return found
 
 
 def _latest_declaration(patient: Any) -> Any:
@@ -114,7 +118,8 @@ def prerequisites(
             not_before=start,
             blocked=_("Le geste se programme après la consultation qui valide l'indication."),
         )
-    declaration = _latest_declaration(patient)
+    # With a request the case reads the patient's declarations itself (case_from_request).
+    declaration = None if request is not None else _latest_declaration(patient)
     case = _case(patient, procedure, request, declaration)
     high = bleeding_risk(case) == "high"
     vka = any(drug_class(m.drug) == "vka" for m in case.medications)

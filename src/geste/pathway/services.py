@@ -57,11 +57,12 @@ def request_transition(
         log_action(
             actor=actor,
             action=action or f"request.{to_state}",
-            obj=locked,
-            patient=locked.patient,
+            obj=locked,  # its patient_id: no query for the patient
             details={"from": from_state, "to": to_state, **(details or {})},
         )
-    request.refresh_from_db()
+    # The caller's object takes the locked row's values (what refresh_from_db() would read).
+    for field in ProcedureRequest._meta.concrete_fields:
+        setattr(request, field.attname, getattr(locked, field.attname))
     return request
 
 

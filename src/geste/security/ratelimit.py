@@ -7,6 +7,11 @@ locks an account per username and address pair.
 Our own ~60 lines rather than django-ratelimit: that library refuses the database cache
 (its check E003: no atomic increment). Under a race two requests may read the same count, so
 a limit can be passed by a request or two; it still stops a flood, which is its purpose.
+
+On PostgreSQL's database cache the count is one statement (an upsert that returns the new
+count: atomic, no race) instead of Django's add-then-increment (11 statements and two
+transactions per API request); its commit does not wait for the disk, a counter lost in a
+crash being harmless.
 """
 
 from __future__ import annotations
@@ -16,10 +21,13 @@ import hashlib
 import math
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connections, router
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
@@ -45,17 +53,59 @@ def hit(scope: str, key: str, rate: str) -> int | None:
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]  # no address in the cache
     cache_key = f"geste:rl:{scope}:{digest}:{bucket}"
     cache = caches["default"]
-    if cache.add(cache_key, 1, timeout=window + 5):
-        count = 1
-    else:
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.set(cache_key, 1, timeout=window + 5)
-            count = 1
+    count = _pg_count(cache, cache_key, window + 5)
+    if count is None:
+        count = _count(cache, cache_key, window + 5)
     if count <= limit:
         return None
     return max(1, math.ceil((bucket + 1) * window - now))
+
+
+def _count(cache: Any, key: str, timeout: int) -> int:
+    if cache.add(key, 1, timeout=timeout):
+        return 1
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=timeout)
+        return 1
+
+
+def _pg_count(cache: Any, key: str, timeout: int) -> int | None:
+    """The window's new count in one statement (PostgreSQL's database cache), else None."""
+    if not isinstance(cache, DatabaseCache):
+        return None
+    connection = connections[router.db_for_write(cache.cache_model_class)]
+    if connection.vendor != "postgresql":
+        return None
+    table = connection.ops.quote_name(cache._table)  # type: ignore[attr-defined]
+    now = datetime.now(UTC).replace(microsecond=0)
+    expires = datetime.fromtimestamp(int(time.time()) + timeout, tz=UTC)
+    # In autocommit this statement is its own transaction: its commit may skip the wait for
+    # the disk (set_config(..., true) lasts for this transaction only). Never inside a caller's
+    # transaction, whose commit must stay durable.
+    quick = (
+        ""
+        if connection.in_atomic_block
+        else "WITH q AS (SELECT set_config('synchronous_commit', 'off', true)) "
+    )
+    sql = (
+        quick + f"INSERT INTO {table} (cache_key, value, expires) "
+        f"SELECT %s, '1', %s {'FROM q ' if quick else ''}"
+        "ON CONFLICT (cache_key) DO UPDATE SET "
+        f"value = CASE WHEN {table}.expires <= %s OR {table}.value !~ '^[0-9]{{1,15}}$' THEN '1' "
+        f"ELSE ({table}.value::bigint + 1)::text END, "
+        f"expires = CASE WHEN {table}.expires <= %s THEN EXCLUDED.expires "
+        f"ELSE {table}.expires END "
+        "RETURNING value::bigint"
+    )
+    full_key = cache.make_and_validate_key(key)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [full_key, expires, now, now])
+        count = int(cursor.fetchone()[0])
+        if count == 1:  # a new window for this key: drop expired entries, as a cull would
+            cursor.execute(f"DELETE FROM {table} WHERE expires < %s", [now])  # noqa: S608
+    return count
 
 
 def client_key(request: HttpRequest) -> str:
