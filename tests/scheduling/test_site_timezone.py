@@ -18,6 +18,7 @@ from geste.pathway.booking import appointment_message
 from geste.pathway.instructions import instructions_for
 from geste.scheduling import services as calendar
 from geste.scheduling.errors import BookingError
+from geste.scheduling.ics import appointment_ics
 from geste.scheduling.models import (
     Appointment,
     OpeningHours,
@@ -133,6 +134,8 @@ def test_booking_checks_the_rooms_local_hours(rooms, alice, radiologist, recepti
     # The patient's messages name the local time of the site.
     assert "08:00" in appointment_message(appointment, "booked", False)
     assert "08:00" in reminder_text(appointment)
+    # Her calendar file carries the instant (UTC): 08:00 in Cayenne whatever her phone's zone.
+    assert b"DTSTART:20260310T110000Z" in appointment_ics(appointment)
     # The planner's day page shows it at 08:00 (not 12:00, Paris's time then).
     page = client_for(receptionist).get(reverse("staff:planner") + "?jour=2026-03-10")
     text = page.content.decode()
