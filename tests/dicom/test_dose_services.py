@@ -14,13 +14,17 @@ from django.core import mail
 from django.utils import timezone
 
 from geste.audit.models import AuditEvent
+from geste.clinic.catalogue import CATALOGUE
 from geste.dicom import identifiers as ids
 from geste.dicom import rdsr
 from geste.dicom.alerts import dose_alert_acknowledge, report_dose_text
 from geste.dicom.models import AlertKind, DoseAlert, DoseAlertSettings, DoseReport
+from geste.dicom.rdsr import DAP_UNITS
 from geste.dicom.selectors import (
     NRD_FILE,
+    NrdStatus,
     dose_by_room_procedure,
+    nrd_levels,
     open_dose_alerts,
     unmatched_dose_reports,
 )
@@ -167,7 +171,16 @@ def test_nrd_table_is_data_with_its_source() -> None:
     table = json.loads(NRD_FILE.read_text(encoding="utf-8"))
     assert "2019-DC-0667" in table["source"]
     assert table["unit"] == "Gy.cm2"
-    assert all(isinstance(v, int | float) and v > 0 for v in table["levels"].values())
+    # Every entry names a catalogue procedure, a level carries its reference, its unit is
+    # one we convert; a procedure without a level says why.
+    codes = {row[0] for row in CATALOGUE}
+    assert set(table["levels"]) <= codes and set(table["no_level"]) <= codes
+    assert not set(table["levels"]) & set(table["no_level"])
+    for entry in table["levels"].values():
+        assert entry["value"] > 0 and entry["ref"] and entry.get("unit", "Gy.cm2") in DAP_UNITS
+    assert all(reason.strip() for reason in table["no_level"].values())
+    levels = nrd_levels(table)
+    assert all(n.status == NrdStatus.LEVEL for c, n in levels.items() if c in table["levels"])
 
 
 def test_import_is_all_or_nothing(day: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,7 +6,11 @@ import copy
 
 import pydicom
 import pytest
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
+from pydicom.filebase import DicomBytesIO
+from pydicom.filewriter import write_data_element
+from pydicom.tag import BaseTag
 
 from geste.dicom import rdsr
 from tests.dicom.conftest import PHILIPS, SIEMENS
@@ -78,4 +82,48 @@ def test_not_a_dose_report() -> None:
     ds = pydicom.dcmread(SIEMENS)
     del ds.ContentSequence
     with pytest.raises(rdsr.RdsrError, match="no dose-area product"):
+        rdsr.read(ds)
+
+
+def _mark_undefined(ds: Dataset) -> None:
+    for elem in ds:
+        if elem.VR == "SQ":
+            elem.is_undefined_length = True
+            for item in elem.value:
+                item.is_undefined_length_sequence_item = True
+                _mark_undefined(item)
+
+
+@pytest.mark.parametrize("implicit", [True, False])
+@pytest.mark.parametrize("undefined", [True, False])
+def test_content_tree_read_from_its_bytes_in_every_little_endian_encoding(
+    implicit: bool, undefined: bool
+) -> None:
+    """The tree is walked from the element's bytes as received: implicit or explicit VR,
+    defined or undefined lengths (units write both) give the same report."""
+    expected = rdsr.read(pydicom.dcmread(PHILIPS))
+    ds = pydicom.dcmread(PHILIPS)
+    if undefined:
+        _mark_undefined(ds)
+    fp = DicomBytesIO()
+    fp.is_little_endian, fp.is_implicit_VR = True, implicit
+    write_data_element(fp, ds["ContentSequence"], ["iso8859"])
+    header = 8 if implicit else 12  # tag, (VR, reserved,) length
+    raw = fp.getvalue()[header:]
+    if undefined:
+        assert raw.endswith(b"\xfe\xff\xdd\xe0\x00\x00\x00\x00")  # really undefined
+    tag = 0x0040A730
+    length = 0xFFFFFFFF if undefined else len(raw)
+    ds[tag] = RawDataElement(BaseTag(tag), "SQ", length, raw, 0, implicit, True, True, False)
+    got = rdsr.read(ds)
+    assert got == expected and len(got.events) == 25
+
+
+def test_truncated_content_tree_is_refused() -> None:
+    ds = pydicom.dcmread(PHILIPS)
+    raw = ds.get_item(0x0040A730)
+    ds[0x0040A730] = raw._replace(
+        value=raw.value[: len(raw.value) // 2], length=len(raw.value) // 2
+    )
+    with pytest.raises(rdsr.RdsrError, match="content tree"):
         rdsr.read(ds)

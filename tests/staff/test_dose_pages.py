@@ -60,8 +60,15 @@ def _fresh_slots() -> None:
     _slot = count()
 
 
-def procedure(patient: Patient, rad: User, *, state: str = RequestState.READY, days: int = 0):
-    req = make_request(patient, state=state, validated_by=rad)
+def procedure(
+    patient: Patient,
+    rad: User,
+    *,
+    state: str = RequestState.READY,
+    days: int = 0,
+    code: str = "epidural_infiltration",
+):
+    req = make_request(patient, code, state=state, validated_by=rad)
     # One room and one radiologist: appointments must not overlap (PostgreSQL refuses it).
     book(req, timezone.now() + timedelta(days=days, minutes=5 + 40 * next(_slot)), rad)
     return req
@@ -282,7 +289,9 @@ def test_dose_page_medians_per_room_beside_the_nrd(
         3,
         2.0,
     )
-    assert row.nrd_gy_cm2 is None and "pas de NRD" in page.content.decode()
+    # The table holds no level yet: unknown, never shown as "no level".
+    assert row.nrd_gy_cm2 is None and row.nrd_status == "unknown"
+    assert "NRD non vérifié" in page.content.decode() and "pas de NRD" not in page.content.decode()
     # With a transcribed level (the centre's physicist fills nrd.json), the median beside it.
     table = {"source": "ASN 2019-DC-0667", "levels": {"epidural_infiltration": 1.5}}
     monkeypatch.setattr(dose_selectors, "nrd_table", lambda: table)
@@ -294,3 +303,48 @@ def test_dose_page_medians_per_room_beside_the_nrd(
         reverse("staff:dose"), {"du": "2020-01-01", "au": "2020-12-31"}
     )
     assert old.context["rows"] == []
+
+
+def test_dose_page_nrd_beside_the_median_in_gy_cm2_or_none_or_unknown(
+    alice: Patient, bob: Patient, radiologist: User, admin_user: User, monkeypatch: Any
+) -> None:
+    """A level written in mGy·cm² is compared (and shown) in Gy·cm², the unit reports are
+    stored in; a procedure the regulation leaves out says "pas de NRD" with the reason; one
+    not transcribed says "NRD non vérifié"."""
+    for patient, code, dap in (
+        (alice, "epidural_infiltration", 1.2),
+        (bob, "epidural_infiltration", 2.0),  # median 1.6 Gy·cm² = 1,600 mGy·cm²
+        (alice, "foraminal_infiltration", 0.4),
+        (bob, "facet_infiltration", 0.3),
+    ):
+        req = procedure(patient, radiologist, code=code)
+        dose_report_match(report=dose_report(dap=dap), request=req, actor=radiologist)
+    table = {
+        "source": "ASN 2019-DC-0667",
+        "unit": "Gy.cm2",
+        "levels": {
+            "epidural_infiltration": {"value": 1500, "unit": "mGy.cm2", "ref": "Annexe X, l. 1"}
+        },
+        "no_level": {"foraminal_infiltration": "acte absent de l'annexe"},
+    }
+    monkeypatch.setattr(dose_selectors, "nrd_table", lambda: table)
+    monkeypatch.setattr(dose_views, "nrd_table", lambda: table)
+    page = client_for(admin_user).get(reverse("staff:dose"))
+    rows = {r.procedure_code: r for r in page.context["rows"]}
+    epidural = rows["epidural_infiltration"]
+    assert epidural.median_dap_gy_cm2 == pytest.approx(1.6)
+    assert epidural.nrd_gy_cm2 == pytest.approx(1.5) and epidural.above_nrd is True
+    assert rows["foraminal_infiltration"].nrd_status == "none"
+    assert rows["foraminal_infiltration"].above_nrd is None
+    assert rows["facet_infiltration"].nrd_status == "unknown"
+    html = page.content.decode()
+    cells = html[html.index('id="dose-levels"') :]
+    # Median and level side by side, both in Gy·cm² (1500 mGy·cm² shown as 1,50).
+    assert "<td>1,60</td><td>1,50<br><small>Annexe X, l. 1</small></td>" in cells
+    assert "au-dessus du NRD" in cells
+    assert "pas de NRD <small>(acte absent de l&#x27;annexe)</small>" in cells
+    assert "NRD non vérifié" in cells
+    # A level in a unit nobody knows is refused, not guessed.
+    table["levels"] = {"epidural_infiltration": {"value": 3, "unit": "R.cm2"}}
+    with pytest.raises(ValueError, match="not understood"):
+        dose_selectors.nrd_levels(table)

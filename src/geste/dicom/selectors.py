@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from geste.dicom.models import DoseAlert, DoseReport, PerformedStep
+from geste.dicom.rdsr import DAP_UNITS
 
 NRD_FILE = Path(__file__).with_name("nrd.json")
 
@@ -77,6 +78,40 @@ def nrd_table() -> dict[str, Any]:
     return data
 
 
+class NrdStatus:
+    LEVEL = "level"  # a national level, transcribed with its reference
+    NONE = "none"  # the regulation sets no level for this procedure (reason given)
+    UNKNOWN = "unknown"  # not transcribed or not checked: never shown as "no level"
+
+
+@dataclass(frozen=True)
+class Nrd:
+    status: str
+    gy_cm2: float | None = None  # the level, converted to Gy·cm² (what reports store)
+    note: str = ""  # where the level comes from, or why there is none
+
+
+def nrd_levels(table: dict[str, Any] | None = None) -> dict[str, Nrd]:
+    """The table's levels by catalogue code, in Gy·cm² whatever unit the text uses
+    (`rdsr.DAP_UNITS`: the annex for radiology states mGy·cm², the interventional one
+    Gy·cm²). A level in a unit we do not know is refused, not guessed."""
+    table = nrd_table() if table is None else table
+    default_unit = table.get("unit", "Gy.cm2")
+    out: dict[str, Nrd] = {}
+    for code, entry in (table.get("levels") or {}).items():
+        if isinstance(entry, dict):
+            value, note = entry["value"], entry.get("ref", "")
+            unit = entry.get("unit", default_unit)
+        else:
+            value, unit, note = entry, default_unit, ""
+        if unit not in DAP_UNITS:
+            raise ValueError(f"NRD for {code}: unit {unit!r} not understood")
+        out[code] = Nrd(NrdStatus.LEVEL, float(value) * DAP_UNITS[unit], str(note))
+    for code, reason in (table.get("no_level") or {}).items():
+        out.setdefault(code, Nrd(NrdStatus.NONE, None, str(reason)))
+    return out
+
+
 @dataclass(frozen=True)
 class DoseRow:
     room: str
@@ -86,16 +121,22 @@ class DoseRow:
     median_dap_gy_cm2: float
     nrd_gy_cm2: float | None
     above_nrd: bool | None
+    nrd_status: str = NrdStatus.UNKNOWN
+    nrd_note: str = ""
 
 
 def dose_by_room_procedure(
     *, since: datetime, until: datetime, levels: dict[str, float] | None = None
 ) -> list[DoseRow]:
     """Median dose-area product per room and procedure over matched reports performed in
-    [since, until), beside the NRD of the procedure where one exists. The NRD applies to
-    the median of a series (as the regulation compares it), not to one patient."""
+    [since, until), beside the NRD of the procedure: a level (compared), no level (the
+    regulation sets none), or unknown (not transcribed). The NRD applies to the median of
+    a series (as the regulation compares it), not to one patient. `levels` (Gy·cm² by
+    code) replaces the table, for tests."""
     if levels is None:
-        levels = {k: float(v) for k, v in nrd_table()["levels"].items()}
+        nrds = nrd_levels()
+    else:
+        nrds = {k: Nrd(NrdStatus.LEVEL, float(v)) for k, v in levels.items()}
     rows = DoseReport.objects.filter(
         request__isnull=False,
         performed_at__gte=since,
@@ -112,7 +153,7 @@ def dose_by_room_procedure(
     out = []
     for (room, code, label), values in sorted(groups.items()):
         median = statistics.median(values)
-        nrd = levels.get(code)
+        nrd = nrds.get(code, Nrd(NrdStatus.UNKNOWN))
         out.append(
             DoseRow(
                 room=room,
@@ -120,8 +161,10 @@ def dose_by_room_procedure(
                 procedure_label=label,
                 count=len(values),
                 median_dap_gy_cm2=median,
-                nrd_gy_cm2=nrd,
-                above_nrd=None if nrd is None else median > nrd,
+                nrd_gy_cm2=nrd.gy_cm2,
+                above_nrd=None if nrd.gy_cm2 is None else median > nrd.gy_cm2,
+                nrd_status=nrd.status,
+                nrd_note=nrd.note,
             )
         )
     return out

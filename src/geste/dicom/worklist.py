@@ -249,13 +249,14 @@ def _name_prefix(pattern: str | None) -> str:
     return prefix if len(prefix) >= 2 else ""
 
 
-def find(query_ds: Dataset) -> list[Dataset]:
-    """Every worklist item matching the identifier, as the answers (keys asked only)."""
-    query = Query(query_ds)
+def matching_items(query: Query) -> list[Item]:
+    """Every worklist item matching the identifier (plain dicts: `matching` answers them).
+    Three reads: stations, appointments with their patient, request and procedure in one
+    join, questionnaires in one more."""
     stations = _stations(query)
     if not stations:
         return []
-    start, end = _day_bounds(query_ds)
+    start, end = _day_bounds(query.dataset)
     by_room: dict[int, list[ModalityStation]] = defaultdict(list)
     for s in stations:
         by_room[s.room_id].append(s)
@@ -284,5 +285,11 @@ def find(query_ds: Dataset) -> list[Dataset]:
         for station in by_room[appt["room_id"]]:
             item = item_for(appt, station, decls.get(appt["pk"]))
             if query.matches(item):
-                out.append(query.project(item))
+                out.append(item)
     return out
+
+
+def find(query_ds: Dataset) -> list[Dataset]:
+    """Every worklist item matching the identifier, as the answers (keys asked only)."""
+    query = Query(query_ds)
+    return [query.project(item) for item in matching_items(query)]
