@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from _report import record
 
@@ -65,14 +66,19 @@ def _profile(label: str, fn: Callable[[], object], lines: int = 14) -> None:
     out = io.StringIO()
     pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(lines)
     body = out.getvalue()
-    print(f"\n  cProfile, {label} (sorted by own time):")
+    total = next((line.strip() for line in body.splitlines() if "function calls" in line), "")
+    print(f"\n  cProfile, {label} (sorted by own time): {total}")
     print("\n".join("    " + line for line in body[body.index("   ncalls") :].splitlines()))
 
 
-def floor_server(port: int) -> None:
+def floor_server(port: int, answer: str) -> None:
     """pynetdicom alone: a C-FIND handler yielding fixed answers (as many as the query's
     PatientID says), with the same socket option and logging settings as ours. Its
-    latency is the floor our worklist sits on."""
+    latency is the floor our worklist sits on. With `answer` (a file prefix), each answer
+    is the bytes of one real answer of ours (.implicit/.explicit), handed to pynetdicom
+    as our server does: the floor is then pynetdicom's transport and the client's decoding
+    of a full-size answer, with no database and no encoding."""
+    import pynetdicom.service_class
     from pydicom.dataset import Dataset
     from pynetdicom import AE, evt
     from pynetdicom import _config as pynetdicom_config
@@ -85,6 +91,14 @@ def floor_server(port: int) -> None:
 
     pynetdicom_config.LOG_REQUEST_IDENTIFIERS = False
     pynetdicom_config.LOG_RESPONSE_IDENTIFIERS = False
+    if answer:
+        raw = {True: Path(answer + ".implicit").read_bytes()}
+        raw[False] = Path(answer + ".explicit").read_bytes()
+
+        def encode(ds: Dataset, implicit: bool, little: bool, deflated: bool = False) -> bytes:
+            return raw[implicit]
+
+        pynetdicom.service_class.encode = encode  # type: ignore[assignment]
 
     def handle(event: evt.Event) -> object:
         for _ in range(int(event.identifier.PatientID)):
@@ -105,9 +119,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--floor-server", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--floor-answer", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.floor_server:
-        floor_server(args.floor_server)
+        floor_server(args.floor_server, args.floor_answer)
         return
     tmp = tempfile.mkdtemp(prefix="geste-bench-dicom-")
     os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
@@ -125,6 +140,7 @@ def main() -> None:
     from pydicom.uid import generate_uid
     from pynetdicom import AE
     from pynetdicom import _config as pynetdicom_config
+    from pynetdicom.dsutils import encode as encode_ds
     from pynetdicom.sop_class import (  # type: ignore[attr-defined]
         ModalityWorklistInformationFind,
         Verification,
@@ -222,6 +238,7 @@ def main() -> None:
             return q
 
         counts: dict[str, int] = {}
+        sample: dict[str, Dataset] = {}
 
         def find(label: str, q: Dataset) -> Callable[[], None]:
             def run() -> None:
@@ -229,6 +246,7 @@ def main() -> None:
                 for status, ident in assoc.send_c_find(q, ModalityWorklistInformationFind):
                     if status and status.Status in (0xFF00, 0xFF01) and ident is not None:
                         n += 1
+                        sample[label] = ident
                     elif status and status.Status != 0x0000:
                         raise RuntimeError(f"C-FIND status 0x{status.Status:04X}")
                 counts[label] = n
@@ -277,46 +295,60 @@ def main() -> None:
             "floor: pynetdicom alone, per answer, in the same run (below)",
         )
 
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            floor_port = s.getsockname()[1]
-        floor = subprocess.Popen([sys.executable, __file__, "--floor-server", str(floor_port)])
-        fae = AE(ae_title="FLUORO1")
-        fae.add_requested_context(ModalityWorklistInformationFind)
-        for _ in range(200):
-            fassoc = fae.associate("127.0.0.1", floor_port, ae_title="GESTE")
-            if fassoc.is_established:
-                break
-            time.sleep(0.1)
-        fassoc.dul.socket.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # One real answer of the whole day, for the full-size floor.
+        prefix = str(Path(tmp) / "answer")
+        one = sample[cases[1][0]]
+        Path(prefix + ".implicit").write_bytes(encode_ds(one, True, True) or b"")
+        Path(prefix + ".explicit").write_bytes(encode_ds(one, False, True) or b"")
+        floors = (
+            ("a 4-key answer", "", (40, args.n)),
+            ("one of our full answers, pre-encoded", prefix, (args.n,)),
+        )
+        for kind, answer_file, sizes in floors:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                floor_port = s.getsockname()[1]
+            floor = subprocess.Popen(
+                [sys.executable, __file__, "--floor-server", str(floor_port)]
+                + (["--floor-answer", answer_file] if answer_file else [])
+            )
+            try:
+                fae = AE(ae_title="FLUORO1")
+                fae.add_requested_context(ModalityWorklistInformationFind)
+                for _ in range(200):
+                    fassoc = fae.associate("127.0.0.1", floor_port, ae_title="GESTE")
+                    if fassoc.is_established:
+                        break
+                    time.sleep(0.1)
+                fassoc.dul.socket.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-        def floor_find(answers: int) -> Callable[[], None]:
-            def run() -> None:
-                q = query(PatientID=str(answers))
-                n = sum(1 for _, d in fassoc.send_c_find(q, ModalityWorklistInformationFind) if d)
-                counts["floor"] = n
+                def floor_find(answers: int, fassoc: Any = fassoc) -> Callable[[], None]:
+                    def run() -> None:
+                        q = query(PatientID=str(answers))
+                        got = fassoc.send_c_find(q, ModalityWorklistInformationFind)
+                        counts["floor"] = sum(1 for _, d in got if d)
 
-            return run
+                    return run
 
-        try:
-            for answers in (40, args.n):
-                times = _timed(floor_find(answers), args.repeat)
-                label = f"baseline: pynetdicom alone, {answers} fixed answers"
-                per = _pct(times, 50) / answers
-                _row(label, times, f"{counts['floor']:>5} answers, {per:.2f} ms/answer (p50)")
-                if answers == args.n:
-                    record(
-                        "dicom",
-                        f"baseline: pynetdicom alone, {answers} fixed answers, p95",
-                        round(_pct(times, 95), 1),
-                        "ms",
-                        "",
-                        None,
-                    )
-            fassoc.release()
-        finally:
-            floor.terminate()
-            floor.wait(timeout=10)
+                print(f"  baseline: pynetdicom alone, {kind} repeated")
+                for answers in sizes:
+                    times = _timed(floor_find(answers), args.repeat)
+                    per = _pct(times, 50) / answers
+                    label = f"  {answers} answers"
+                    _row(label, times, f"{counts['floor']:>5} answers, {per:.2f} ms/answer (p50)")
+                    if answers == args.n:
+                        record(
+                            "dicom",
+                            f"baseline: pynetdicom alone, {answers} answers ({kind}), p95",
+                            round(_pct(times, 95), 1),
+                            "ms",
+                            "",
+                            None,
+                        )
+                fassoc.release()
+            finally:
+                floor.terminate()
+                floor.wait(timeout=10)
         print(f"  load average after: {os.getloadavg()[0]:.1f}")
         if args.profile:
             day = Query(query())
