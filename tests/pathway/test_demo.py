@@ -28,5 +28,11 @@ def test_demo_covers_every_state_and_pages_render():
         "Répondre au questionnaire de suivi"
         in alice.get(reverse("portal:my_results")).content.decode()
     )
+    # Outcomes at one month (issue 13, point 6): figures per procedure, and Bob's own curve.
+    by_level = dr.get(reverse("staff:outcomes"), {"by": "level"}).content.decode()
+    assert '<th scope="row">L5-S1</th>' in by_level
+    bob = client_for(User.objects.get(username="patient2"))
+    results = bob.get(reverse("portal:my_results")).content.decode()
+    assert 'role="img"' in results and "Répondre au questionnaire à un mois" in results
     for name, user in [("staff:reception", "accueil1"), ("staff:tech_worklist", "manip1")]:
         assert client_for(User.objects.get(username=user)).get(reverse(name)).status_code == 200

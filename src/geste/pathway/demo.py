@@ -253,6 +253,8 @@ def load(*, context: dict[str, Any], progress: IO[str] | None = None) -> None:
     _make(alice, "facet_infiltration", S.REPORTED, rad, slots, pain=7)
     _make(alice, "epidural_infiltration", S.VALIDATED, rad, slots)
     _make(bob, "epidural_infiltration", S.CHECKED_IN, rad, slots, fever=True)
+    # Bob, a month ago: his pain curve on Mes résultats and the one-month questionnaire open.
+    _make(bob, "facet_infiltration", S.FOLLOWED_UP, rad, slots, pain=8, after=4, days_ago=32)
     plan = [
         ("epidural_infiltration", S.REQUESTED),
         ("bone_biopsy", S.REQUESTED),
