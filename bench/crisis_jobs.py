@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 APPLY_GOAL_S = 60.0
 ACCEPT_GOAL_S = 120.0
 PAGE_GOAL_MS = 300
+POLL_S = 0.2  # between two reads of a page (the progress fragments poll every second)
 
 
 def _load() -> str:
@@ -102,7 +103,7 @@ def _reader(client: Any, urls: list[str]) -> Any:
         took = time.perf_counter() - t
         if response.status_code != 200:
             raise RuntimeError(f"{url}: {response.status_code}")
-        time.sleep(0.05)  # a clinician's browser polls; the pages are not read back to back
+        time.sleep(POLL_S)  # a clinician's browser polls; the pages are not read back to back
         return took
 
     return read

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from geste.audit.services import log_action
+from geste.audit.services import log_action, written_at_end
 from geste.crisis import services
 from geste.crisis.errors import CrisisError
 from geste.crisis.models import (
@@ -111,7 +111,9 @@ def _apply(job: CrisisJob, actor: Any) -> dict[str, int]:
     told: set[int] = set()
     for chunk in batches(ids):
         try:
-            with transaction.atomic():  # one transaction per batch
+            # One transaction per batch; its audit events sealed onto the chain at its end (the
+            # chain's lock, which the pages' own audit events need, held for the insert only).
+            with written_at_end():
                 counts = services.decisions_confirm_batch(
                     run=run, ids=chunk, actor=actor, told=told
                 )

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geste import PARIS
-from geste.audit.services import log_action
+from geste.audit.services import log_action, written_at_end
 from geste.clinic.models import Room, User
 from geste.crisis.effects import resume
 from geste.crisis.errors import CrisisError
@@ -72,7 +72,8 @@ def _book(item: RecoveryItem, actor: Any, told: set[int]) -> None:
     if found is None:
         raise CrisisError(_("Plus de créneau libre ce jour-là."))
     start, room, radiologist = found
-    with transaction.atomic():
+    # One transaction; its audit events written at its end (the chain's lock held briefly).
+    with written_at_end():
         # The transition leaves `req` as the locked row (state, resume state).
         resume(req, actor=actor, details={"plan": item.plan_id, "item": item.pk})
         try:
