@@ -62,6 +62,35 @@ def _portal_routes() -> set[str]:
     return found
 
 
+# Where Tab went: the element, whether it comes after the one before in the document, and
+# whether the focus can be seen (an outline drawn by :focus-visible).
+FOCUS_STEP = """() => {
+  const e = document.activeElement;
+  window.__lastFocus = window.__lastFocus || null;
+  const after = !window.__lastFocus ||
+    !!(window.__lastFocus.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING);
+  window.__lastFocus = e;
+  const style = getComputedStyle(e);
+  return {
+    what: e.tagName + " " + (e.textContent || e.name || "").trim().slice(0, 30),
+    after, visible: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2,
+    positive: e.tabIndex > 0,
+  };
+}"""
+
+
+def _focus_follows_the_page(page: Any, *, presses: int) -> None:
+    """Tab from the top of a page just loaded: the skip link first, then each control in the
+    order of the page (no positive tabindex), each with a visible focus outline."""
+    steps = []
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        steps.append(page.evaluate(FOCUS_STEP))
+    assert steps[0]["what"].startswith("A Aller au contenu"), steps[0]
+    for step in steps:
+        assert step["after"] and step["visible"] and not step["positive"], (step, steps)
+
+
 @pytest.fixture
 def demo(reference_data: None) -> None:
     load_demo(patients=40)
@@ -91,10 +120,16 @@ def test_every_portal_page_fits_a_phone_and_is_accessible(
     _login(phone, base, "patient1")
     alice = {"patient__user__username": "patient1"}
     validated = ProcedureRequest.objects.get(**alice, state=RequestState.VALIDATED)
-    followup = FollowUp.objects.get(request__patient__user__username="patient1")
+    followup = (
+        FollowUp.objects.filter(request__patient__user__username="patient1", answered_at=None)
+        .order_by("pk")
+        .first()
+    )
+    assert followup is not None
     visit("home")
     header = phone.locator("header.top").bounding_box()
     assert header is not None and header["height"] < 0.2 * PHONE["height"], header
+    _focus_follows_the_page(phone, presses=14)
     visit("my_procedure", validated.pk)
     # She books her geste in one tap, then asks to hear of an earlier slot (the waiting list).
     phone.get_by_role("button", name="Réserver le").first.click()
