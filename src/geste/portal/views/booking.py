@@ -33,13 +33,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from geste.audit.services import log_action
-from geste.clinic.models import Procedure, Role, Site, User
+from geste.clinic.messages import message_send, site_link
+from geste.clinic.models import MessageKind, Procedure, Role, Site, User
+from geste.clinic.selectors import site_zone
 from geste.pathway.booking import appointment_book, earliest_slots
 from geste.pathway.services import request_for_consultation
 from geste.patients.models import Patient
 from geste.scheduling.errors import BookingError
 from geste.scheduling.forms import SignupForm, slot_value
-from geste.scheduling.models import AppointmentKind
+from geste.scheduling.models import Appointment, AppointmentKind
 from geste.scheduling.selectors import SlotOption, resolve_slot
 from geste.security.ratelimit import client_key, hit, too_many
 
@@ -176,8 +178,8 @@ def _book(
             tell_patient=new_user is None,
         )
     if new_user is not None:
-        email, when = new_user.email, appointment.start
-        transaction.on_commit(lambda: _mail_booked(request, email, when))
+        booked = appointment.pk
+        transaction.on_commit(lambda: _mail_booked(booked))
     return appointment
 
 
@@ -205,20 +207,35 @@ def _signup(request: HttpRequest, procedure: Procedure, form: SignupForm, slot: 
         transaction.on_commit(lambda: _mail_known_address(request, email))
 
 
-def _login_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri(reverse("login"))
+def _login_url() -> str:
+    # The site's own address (settings.SITE_URL), never the Host header of the visitor's request.
+    return site_link(reverse("login"))
 
 
-def _mail_booked(request: HttpRequest, email: str, when: datetime) -> None:
-    # No procedure type in a message to a patient: the date and the centre only.
+def _mail_booked(appointment_id: int) -> None:
+    """A new account's one booking message: by e-mail only (an SMS to the number typed in
+    would tell a visitor whether the address was new, see the module doc), recorded as a
+    SentMessage like every message to a patient. The date and the centre's time; no
+    procedure type in a message to a patient."""
+    appointment = (
+        Appointment.objects.select_related("patient", "room__site")
+        .filter(pk=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        return
+    local = appointment.start.astimezone(site_zone(appointment.room.site.time_zone))
     body = _(
         "Bonjour,\n\nVotre compte patient est créé et votre consultation est réservée le "
         "%(when)s.\nConnectez-vous pour la retrouver et préparer votre venue : %(url)s\n"
-    ) % {
-        "when": timezone.localtime(when).strftime("%d/%m/%Y à %H:%M"),
-        "url": _login_url(request),
-    }
-    send_mail(_("Votre compte et votre rendez-vous"), body, None, [email])
+    ) % {"when": local.strftime("%d/%m/%Y à %H:%M"), "url": _login_url()}
+    message_send(
+        patient_or_address=appointment.patient,
+        kind=MessageKind.BOOKED,
+        subject=_("Votre compte et votre rendez-vous"),
+        body=body,
+        sms=False,
+    )
 
 
 def _mail_known_address(request: HttpRequest, email: str) -> None:
@@ -228,8 +245,8 @@ def _mail_known_address(request: HttpRequest, email: str) -> None:
         "réservé.\nSi c'était vous, connectez-vous : %(login)s\nou choisissez un nouveau mot "
         "de passe : %(reset)s\nSinon, vous pouvez ignorer ce message.\n"
     ) % {
-        "login": _login_url(request),
-        "reset": request.build_absolute_uri(reverse("password_reset")),
+        "login": _login_url(),
+        "reset": site_link(reverse("password_reset")),
     }
     send_mail(_("Tentative de création de compte avec votre adresse"), body, None, [email])
 
