@@ -56,7 +56,7 @@ bench: install
 	$(BENCH_RUN) slots.py
 	$(BENCH_RUN) booking.py --seconds 30 --queries 200
 	$(BENCH_RUN) whatif.py
-	$(BENCH_RUN) worklist.py
+	$(BENCH_RUN) worklist.py --repeat 20
 	$(BENCH_RUN) recovery.py
 	$(BENCH_RUN) crisis_jobs.py
 	$(BENCH_RUN) dicom.py --repeat 10

@@ -29,8 +29,8 @@ from _report import DIR, load
 ROOT = Path(__file__).resolve().parents[1]
 # The order of `make bench` (and of the table).
 SCRIPTS = ("rules", "slots", "booking", "whatif", "worklist", "recovery", "dicom", "fhir")
-NOT_MET = re.compile(r"NOT met|not met|MISSED|BELOW|\bmissed\b", re.IGNORECASE)
-MET = re.compile(r"\bmet\b|\bmeets\b", re.IGNORECASE)
+NOT_MET = re.compile(r"NOT met|not met|MISSED|BELOW|\bmissed\b")
+MET = re.compile(r"\bmet\b|\bmeets\b")
 
 
 def run(argv: list[str]) -> int:

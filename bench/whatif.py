@@ -196,10 +196,11 @@ def _measure(admin: Any, *, profile: bool = False) -> tuple[Any, float, list[flo
 
         profiler = cProfile.Profile()
         profiler.enable()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     run = whatif.run_create(policy_id="covid19-aphp-2020", actor=admin, enqueue=False)
     run = whatif.run_execute(run.pk)
     elapsed = time.perf_counter() - started
+    run.bench_cpu_s = time.process_time() - cpu_started  # this process only
     whatif._flush = flush  # type: ignore[assignment]
     if profiler is not None:
         import pstats
@@ -375,10 +376,11 @@ def _child(n: int, *, repeat: int = 3, profile: bool = False) -> dict[str, Any]:
     t0 = time.perf_counter()
     admin = _populate(n)
     setup_s = time.perf_counter() - t0
-    timings, chunks = [], []
+    timings, chunks, cpu = [], [], []
     for _ in range(repeat):
         run, elapsed, per_chunk = _measure(admin, profile=profile)
         timings.append(elapsed)
+        cpu.append(run.bench_cpu_s)
         chunks.extend(per_chunk)
     median = _pct(timings, 0.5)
     engine = _engine_only()
@@ -390,6 +392,7 @@ def _child(n: int, *, repeat: int = 3, profile: bool = False) -> dict[str, Any]:
         "best": min(timings),
         "worst": max(timings),
         "per_s": run.processed / median if median else 0.0,
+        "cpu_s": _pct(cpu, 0.5),
         "chunk_ms": [round(1000 * _pct(chunks, q)) for q in (0.5, 0.95, 0.99)],
         "engine_s": engine,
         "setup_s": setup_s,
@@ -524,6 +527,14 @@ def main() -> int:
             f"{'':<11}decisions {r['counts']}; freed {r['freed_hours']} room h;"
             f" data set-up {r['setup_s']:.1f} s; load average {load()}"
         )
+        print(
+            f"{'':<11}CPU time of the what-if's process (median): {r['cpu_s']:.2f} s"
+            + (
+                " (SQLite works in this process: all of it)"
+                if backend == "sqlite"
+                else " (the PostgreSQL server's own work left out)"
+            )
+        )
         record(
             "whatif",
             f"what-if over {r['n']:,} requests ({r['backend']}, median of {args.repeat})",
@@ -532,6 +543,14 @@ def main() -> int:
             f"<= {GOAL_S:.0f} s",
             r["seconds"] <= GOAL_S,
             note=f"engine alone {r['engine_s']:.2f} s",
+        )
+        record(
+            "whatif",
+            f"what-if over {r['n']:,} requests ({r['backend']}), CPU time of its process",
+            round(r["cpu_s"], 2),
+            "s",
+            f"<= {GOAL_S:.0f} s",
+            r["cpu_s"] <= GOAL_S,
         )
     return 0
 
