@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 
-from geste import PARIS
 from geste.clinic.models import STAFF_ROLES, CentreSettings, Role
 from geste.documents.models import Document
 from geste.pathway.models import ProcedureRequest
@@ -43,28 +42,8 @@ def get_request_for_user(user: Any, pk: int) -> ProcedureRequest:
     raise Http404
 
 
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time.min, tzinfo=PARIS)
-    return start, start + timedelta(days=1)
-
-
 def today() -> date:
     return timezone.localdate()
-
-
-def day_procedures(day: date) -> QuerySet[Appointment]:
-    """The day's procedure appointments with everything a worklist row shows (one query)."""
-    first, last = day_bounds(day)
-    return (
-        Appointment.objects.filter(
-            kind=AppointmentKind.PROCEDURE,
-            status__in=ACTIVE_STATUSES,
-            start__gte=first,
-            start__lt=last,
-        )
-        .select_related("patient", "procedure", "room", "radiologist", "request__procedure")
-        .order_by("start", "room_id")
-    )
 
 
 def questionnaire_fresh(request: ProcedureRequest, at: datetime) -> bool:

@@ -32,13 +32,14 @@ from geste.clinic.models import Role
 from geste.clinic.selectors import site_zone
 from geste.pathway.models import RequestState
 from geste.pathway.rows import aware_utc, fetch_rows
-from geste.pathway.selectors import day_bounds, to_remove
+from geste.pathway.selectors import to_remove
 from geste.scheduling.models import (
     ACTIVE_STATUSES,
     Appointment,
     AppointmentKind,
     AppointmentStatus,
 )
+from geste.scheduling.selectors import day_bounds, on_local_days
 
 # How many upcoming rows a page shows before "Tout afficher".
 SHOWN = 40
@@ -62,6 +63,7 @@ _FIELDS = (
     "room__name",
     "radiologist__first_name",
     "radiologist__last_name",
+    "room__site__time_zone",
 )
 _SENTINEL = 987654321
 
@@ -95,14 +97,14 @@ class DayList:
 def day_rows(day: date) -> list[dict[str, Any]]:
     """Every active procedure appointment of the day, in time order: one query, its rows
     read as the driver gives them (`rows.fetch_rows`: Django's per-value converters cost more
-    than the rest of the row at a thousand appointments)."""
+    than the rest of the row at a thousand appointments). The day and the times are the
+    room's site's local ones (`on_local_days`)."""
     first, last = day_bounds(day)
     qs = (
         Appointment.objects.filter(
+            on_local_days(first, last),
             kind=AppointmentKind.PROCEDURE,
             status__in=ACTIVE_STATUSES,
-            start__gte=first,
-            start__lt=last,
         )
         .order_by("start", "room_id")
         .values_list(*_FIELDS)
@@ -111,6 +113,7 @@ def day_rows(day: date) -> list[dict[str, Any]]:
     states = {s.value: _html(str(s.label)) for s in RequestState}
     detail = url_maker("staff:request_detail")
     tz = timezone.get_current_timezone()
+    tz_name = timezone.get_current_timezone_name()
     rows = []
     removes: dict[str, str] = {}
     labels: dict[str, str] = {}
@@ -133,7 +136,12 @@ def day_rows(day: date) -> list[dict[str, Any]]:
         room,
         rad_first,
         rad_last,
+        site_tz,
     ) in fetch_rows(qs):
+        here = site_zone(site_tz) if site_tz and site_tz != tz_name else tz
+        local = aware_utc(start).astimezone(here)
+        if local.date() != day:  # a site in another zone: the row of another local day
+            continue
         if code not in removes:
             removes[code] = _html(to_remove(code))
             labels[code] = _html(label_en if english else label_fr)
@@ -141,7 +149,7 @@ def day_rows(day: date) -> list[dict[str, Any]]:
         rows.append(
             {
                 "pk": pk,
-                "time": SafeString(aware_utc(start).astimezone(tz).strftime("%H:%M")),
+                "time": SafeString(local.strftime("%H:%M")),
                 "status": status,
                 "request_id": request_id,
                 "state": state or "",
@@ -155,7 +163,7 @@ def day_rows(day: date) -> list[dict[str, Any]]:
                 "radiologist": _html(f"Dr {rad_first} {rad_last}".strip()),
                 "remove": removes[code],
                 "pregnancy_at": (
-                    SafeString(preg_at.astimezone(tz).strftime("%H:%M")) if preg_at else ""
+                    SafeString(preg_at.astimezone(here).strftime("%H:%M")) if preg_at else ""
                 ),
                 "pregnancy_answer": preg_answer,
                 "url": detail(request_id) if request_id else "",
@@ -182,18 +190,19 @@ def split(rows: Iterable[dict[str, Any]], *, show_all: bool, shown: int = SHOWN)
 
 
 def day_consultations(day: date) -> list[dict[str, Any]]:
-    """The day's consultations (one query), for the radiologist to open each request."""
+    """The day's consultations (one query), for the radiologist to open each request; the
+    day and times are the room's site's local ones."""
     first, last = day_bounds(day)
     detail = url_maker("staff:request_detail")
     tz = timezone.get_current_timezone()
+    tz_name = timezone.get_current_timezone_name()
     states = {s.value: str(s.label) for s in RequestState}
     english = (get_language() or "fr").startswith("en")
     qs = (
         Appointment.objects.filter(
+            on_local_days(first, last),
             kind=AppointmentKind.CONSULTATION,
             status__in=ACTIVE_STATUSES,
-            start__gte=first,
-            start__lt=last,
         )
         .order_by("start", "pk")
         .values_list(
@@ -205,19 +214,25 @@ def day_consultations(day: date) -> list[dict[str, Any]]:
             "procedure__plain_fr",
             "procedure__plain_en",
             "video",
+            "room__site__time_zone",
         )
     )
-    return [
-        {
-            "time": SafeString(start.astimezone(tz).strftime("%H:%M")),
-            "url": detail(request_id) if request_id else "",
-            "state_label": _html(states.get(state, "")),
-            "patient": _html(f"{last.upper()} {first_names}"),
-            "procedure": _html(plain_en if english else plain_fr),
-            "video": video,
-        }
-        for start, request_id, state, last, first_names, plain_fr, plain_en, video in qs
-    ]
+    rows = []
+    for start, request_id, state, surname, first_names, plain_fr, plain_en, video, site_tz in qs:
+        local = start.astimezone(site_zone(site_tz) if site_tz and site_tz != tz_name else tz)
+        if local.date() != day:  # a site in another zone: the row of another local day
+            continue
+        rows.append(
+            {
+                "time": SafeString(local.strftime("%H:%M")),
+                "url": detail(request_id) if request_id else "",
+                "state_label": _html(states.get(state, "")),
+                "patient": _html(f"{surname.upper()} {first_names}"),
+                "procedure": _html(plain_en if english else plain_fr),
+                "video": video,
+            }
+        )
+    return rows
 
 
 _CALENDAR_FIELDS = (
@@ -232,7 +247,10 @@ _CALENDAR_FIELDS = (
 def calendar_rows(
     first: datetime, last: datetime, *, radiologist: Any = None
 ) -> list[dict[str, Any]]:
-    """Every appointment (any status) overlapping [first, last), in time order, as rows of
+    """Every appointment (any status) overlapping [first, last), bounds of local days in the
+    default zone (for a site in another zone: the same local days in its zone, and some of the
+    days around them, which the caller, keying rows by their "day", does not show), in time
+    order, as rows of
     ready-to-print strings for the planner and the agenda: one query, no model instance, no
     url reversed or label translated per row (a day can hold a thousand appointments).
 
@@ -240,7 +258,7 @@ def calendar_rows(
     ("08:00–08:30"), room_id, room, patient, what (the procedure, or "Consultation (vidéo)"),
     radiologist ("Dr …"), forced (booked over a warning), and the urls of the request and of
     the actions allowed now (move before the start, no-show after it, cancel while booked)."""
-    qs = Appointment.objects.filter(start__lt=last, end__gt=first)
+    qs = Appointment.objects.filter(on_local_days(first, last, overlap=True))
     if radiologist is not None:
         qs = qs.filter(radiologist=radiologist)
     english = (get_language() or "fr").startswith("en")

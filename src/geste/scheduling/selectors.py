@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from geste import PARIS
@@ -142,9 +142,32 @@ def radiologists() -> QuerySet[User]:
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The bounds of a local day in the centre's default zone (see `on_local_days`)."""
     return capacity.local_at(day, datetime.min.time()), capacity.local_at(
         day + timedelta(days=1), datetime.min.time()
     )
+
+
+# Every zone's midnight of a day falls within 14 hours of the default zone's (UTC-12 to +14).
+_ANY_ZONE = timedelta(hours=14)
+
+
+def on_local_days(
+    first: datetime, last: datetime, *, overlap: bool = False, zone: str = "room__site__time_zone"
+) -> Q:
+    """Appointments starting (or, with `overlap`, running) within [first, last), bounds of
+    local days in the centre's default zone (`day_bounds`), read in each room's site's zone:
+    exact for sites in the default zone, widened by 14 hours for the others, whose rows the
+    caller keeps when their local date (in the zone that rides on the row) is one of the days.
+    One query still; a centre whose sites all share the default zone reads no extra row."""
+    default = Q(**{zone: PARIS.key})
+    if overlap:
+        near = Q(start__lt=last, end__gt=first)
+        wide = Q(start__lt=last + _ANY_ZONE, end__gt=first - _ANY_ZONE)
+    else:
+        near = Q(start__gte=first, start__lt=last)
+        wide = Q(start__gte=first - _ANY_ZONE, start__lt=last + _ANY_ZONE)
+    return (default & near) | (~default & wide)
 
 
 def search_patients(query: str, *, limit: int = 20) -> list[Any]:

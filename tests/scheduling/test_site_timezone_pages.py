@@ -1,0 +1,142 @@
+"""Staff day pages list an appointment on its room's LOCAL day (issue 13, point 11): a site in
+Réunion (UTC+4) or Cayenne (UTC-3) keeps its own calendar days, which are not Paris's.
+
+Monday 9 March 2026 (today in the tests) holds, in local time:
+- Réunion 01:30 (Sunday 8 March 22:30 in Paris) and Cayenne 21:10 (Tuesday 10 March 01:10 in
+  Paris): both on Monday's pages, at their local times;
+- not Réunion Tuesday 01:50 (Monday 22:50 in Paris) nor Cayenne Sunday 21:45 (Monday 01:45 in
+  Paris): local days other than Monday."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from geste.clinic.models import Modality, Room, Site
+from geste.pathway.models import RequestState
+from geste.scheduling.models import Appointment, AppointmentKind
+from tests.conftest import client_for
+from tests.scheduling.conftest import validated_request
+
+pytestmark = pytest.mark.django_db
+
+CAYENNE = ZoneInfo("America/Cayenne")
+REUNION = ZoneInfo("Indian/Reunion")
+SHOWN = ("01:30", "21:10")
+NOT_SHOWN = ("01:50", "21:45", "22:30", "01:10", "22:50", "01:45")
+
+
+def _room(name: str, zone: str) -> Room:
+    site = Site.objects.create(name=f"Site {name}", address="1 rue du Port", time_zone=zone)
+    return Room.objects.create(site=site, name=f"Salle {name}", modality=Modality.FLUOROSCOPY)
+
+
+def _appointment(patient, room, radiologist, start, kind=AppointmentKind.PROCEDURE):  # type: ignore[no-untyped-def]
+    request = validated_request(patient, "facet_infiltration")
+    request.state = RequestState.PROCEDURE_BOOKED
+    request.save(update_fields=["state"])
+    return Appointment.objects.create(
+        patient=patient,
+        request=request,
+        kind=kind,
+        procedure=request.procedure,
+        room=room,
+        radiologist=radiologist,
+        start=start,
+        end=start + timedelta(minutes=30),
+    )
+
+
+@pytest.fixture
+def elsewhere(frozen, alice, radiologist):  # type: ignore[no-untyped-def]
+    reunion, cayenne = _room("Réunion", "Indian/Reunion"), _room("Cayenne", "America/Cayenne")
+    for room, start in (
+        (reunion, datetime(2026, 3, 9, 1, 30, tzinfo=REUNION)),
+        (cayenne, datetime(2026, 3, 9, 21, 10, tzinfo=CAYENNE)),
+        (reunion, datetime(2026, 3, 10, 1, 50, tzinfo=REUNION)),
+        (cayenne, datetime(2026, 3, 8, 21, 45, tzinfo=CAYENNE)),
+    ):
+        _appointment(alice, room, radiologist, start)
+    return reunion, cayenne
+
+
+def _assert_local_day(text: str) -> None:
+    for hhmm in SHOWN:
+        assert hhmm in text, hhmm
+    for hhmm in NOT_SHOWN:
+        assert hhmm not in text, hhmm
+
+
+def test_planner_day(elsewhere, receptionist):  # type: ignore[no-untyped-def]
+    page = client_for(receptionist).get(reverse("staff:planner") + "?jour=2026-03-09")
+    _assert_local_day(page.content.decode())
+    assert "01:30–02:00" in page.content.decode()
+
+
+def test_planner_week_puts_each_on_its_local_day(elsewhere, receptionist):  # type: ignore[no-untyped-def]
+    """The week of 9 March: Réunion's Monday 01:30 (Paris's Sunday, the week before) is in
+    it, under Monday."""
+    page = client_for(receptionist).get(reverse("staff:planner") + "?jour=2026-03-09&vue=semaine")
+    assert page.status_code == 200
+    columns = {c["room"].name: c["days"] for c in page.context["columns"]}
+    monday = dict(columns["Salle Réunion"])[datetime(2026, 3, 9).date()]
+    assert [r["time"] for r in monday] == ["01:30–02:00"]
+    tuesday = dict(columns["Salle Réunion"])[datetime(2026, 3, 10).date()]
+    assert [r["time"] for r in tuesday] == ["01:50–02:20"]
+    cayenne = dict(columns["Salle Cayenne"])
+    assert [r["time"] for r in cayenne[datetime(2026, 3, 9).date()]] == ["21:10–21:40"]
+
+
+def test_agenda(elsewhere, radiologist):  # type: ignore[no-untyped-def]
+    """The radiologist's week of 9 March starts with Réunion's Monday 01:30."""
+    page = client_for(radiologist).get(reverse("staff:agenda") + "?jour=2026-03-09")
+    days = dict(page.context["days"])
+    assert [r["time"] for r in days[datetime(2026, 3, 9).date()]] == [
+        "01:30–02:00",
+        "21:10–21:40",
+    ]
+
+
+def test_reception(elsewhere, receptionist):  # type: ignore[no-untyped-def]
+    page = client_for(receptionist).get(reverse("staff:reception") + "?tout=1")
+    _assert_local_day(page.content.decode())
+
+
+def test_technologist_worklist(elsewhere, technologist):  # type: ignore[no-untyped-def]
+    page = client_for(technologist).get(reverse("staff:tech_worklist") + "?tout=1")
+    _assert_local_day(page.content.decode())
+
+
+def test_dashboard(elsewhere, radiologist):  # type: ignore[no-untyped-def]
+    page = client_for(radiologist).get(reverse("staff:dashboard") + "?tout=1")
+    _assert_local_day(page.content.decode())
+
+
+def test_radiologist_home(elsewhere, radiologist):  # type: ignore[no-untyped-def]
+    page = client_for(radiologist).get(reverse("staff:home"))
+    _assert_local_day(page.content.decode())
+
+
+def test_dashboard_consultations(frozen, alice, radiologist):  # type: ignore[no-untyped-def]
+    room = _room("Cayenne", "America/Cayenne")
+    _appointment(
+        alice, room, radiologist, datetime(2026, 3, 9, 21, 10, tzinfo=CAYENNE), "consultation"
+    )
+    _appointment(
+        alice, room, radiologist, datetime(2026, 3, 8, 21, 45, tzinfo=CAYENNE), "consultation"
+    )
+    consultations = client_for(radiologist).get(reverse("staff:dashboard")).context["d"]
+    assert [c["time"] for c in consultations.consultations] == ["21:10"]
+
+
+def test_a_paris_site_reads_no_other_day(frozen, alice, radiologist, receptionist):  # type: ignore[no-untyped-def]
+    """Paris's own rows keep their exact bounds: 23:50 on Sunday is not Monday's."""
+    room = _room("Paris", "Europe/Paris")
+    paris = ZoneInfo("Europe/Paris")
+    _appointment(alice, room, radiologist, datetime(2026, 3, 8, 23, 50, tzinfo=paris))
+    _appointment(alice, room, radiologist, datetime(2026, 3, 9, 0, 10, tzinfo=paris))
+    text = client_for(receptionist).get(reverse("staff:reception") + "?tout=1").content.decode()
+    assert "00:10" in text and "23:50" not in text
