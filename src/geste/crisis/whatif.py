@@ -90,15 +90,16 @@ def _enqueue(run_id: int) -> None:
     execute_run.enqueue(run_id)
 
 
-def _freed(appointments: Any, now: Any) -> tuple[int, dict[date, int]]:
-    """Minutes of future booked procedure appointments, in total and per week (Monday)."""
+def _freed(appointments: Any, now: Any, tz: Any) -> tuple[int, dict[date, int]]:
+    """Minutes of future booked procedure appointments, in total and per week (Monday of the
+    week in `tz`, the current time zone, read once by the caller: not per appointment)."""
     total = 0
     weekly: dict[date, int] = {}
     for start, status, end in appointments:
         if status == AppointmentStatus.BOOKED and start >= now:
             minutes = int((end - start).total_seconds() // 60)
             total += minutes
-            week = _monday(timezone.localtime(start).date())
+            week = _monday(start.astimezone(tz).date())
             weekly[week] = weekly.get(week, 0) + minutes
     return total, weekly
 
@@ -132,6 +133,7 @@ def _execute(run: PolicyRun) -> None:
         raise CrisisError(f"policy version changed: {policy.version}")
     qs = run_queryset(run)
     now = timezone.now()
+    tz = timezone.get_current_timezone()
     PolicyRun.objects.filter(pk=run.pk).update(total=qs.count())
     today = run.today
     counts: Counter[str] = Counter()
@@ -149,7 +151,7 @@ def _execute(run: PolicyRun) -> None:
             counts[decision] += 1
             minutes = 0
             if appointments and decision in DEFERRING:
-                minutes, weekly = _freed(appointments, now)
+                minutes, weekly = _freed(appointments, now, tz)
                 freed_by_week.update(weekly)
             rules = rules_json.get(result.rules)
             if rules is None:
