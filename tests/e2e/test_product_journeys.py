@@ -35,7 +35,7 @@ from geste import PARIS
 from geste.audit.models import AuditEvent
 from geste.clinic import sms
 from geste.clinic.models import MessageStatus, Procedure, Role, SentMessage
-from geste.pathway.alerts import ESCALATE_AFTER, PAGE_KIND, alerts_escalate
+from geste.pathway.alerts import ESCALATE_AFTER, PAGE_KIND, alert_acknowledge, alerts_escalate
 from geste.pathway.booking import appointment_book, earliest_slots
 from geste.pathway.models import AlertPage, DutyShift, FollowUp, ProcedureRequest, RequestState
 from geste.pathway.services_after import followup_answer
@@ -370,12 +370,17 @@ def test_worrying_followup_pages_the_radiologist_on_duty_who_acknowledges(
     alert = page.get_by_role("alert").filter(has_text="MOREAU Alice")
     assert "Faiblesse ou engourdissement" in alert.inner_text()
     assert "La jambe gauche lâche depuis hier." in alert.inner_text()
-    _shot(page, "4_duty_alert")
+    assert "Radiologue de garde prévenu : Dr Louis Petit" in alert.inner_text()
     _click(page, "button", "Je prends l'alerte")
     assert "Alerte prise en charge" in _main(page)
+    # The dashboard now says who took it, and offers no second "Je prends l'alerte".
+    alert = page.get_by_role("alert").filter(has_text="MOREAU Alice")
+    assert "Prise en charge par Dr Louis Petit" in alert.inner_text()
+    assert alert.get_by_role("button", name="Je prends l'alerte").count() == 0
+    _shot(page, "4_duty_alert_taken")
 
     paged.refresh_from_db()
-    assert paged.acknowledged_at is not None
+    assert paged.acknowledged_at is not None and paged.acknowledged_by == on_duty
     ack = AuditEvent.objects.get(action="followup.alert_acknowledged")
     assert ack.actor_id == on_duty.pk
     # Acknowledged: nobody else is paged, even long after.
@@ -409,3 +414,10 @@ def test_unacknowledged_page_escalates_to_the_next_on_duty(
     ]
     assert [m.to for m in mail.outbox] == [[after.email]]
     assert [s.to for s in sms.outbox] == ["0611000002"]
+    # The second one takes it: both pages are closed, in his name.
+    assert alert_acknowledge(followup=followup, actor=after) == 2
+    assert {
+        (p.acknowledged_by_id, p.acknowledged_at is not None)
+        for p in AlertPage.objects.filter(followup=followup)
+    } == {(after.pk, True)}
+    assert alerts_escalate(later + 2 * ESCALATE_AFTER) == 0

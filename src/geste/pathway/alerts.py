@@ -116,7 +116,7 @@ def alert_acknowledge(*, followup: FollowUp, actor: Any) -> int:
     with transaction.atomic():
         now = timezone.now()
         count = AlertPage.objects.filter(followup=followup, acknowledged_at__isnull=True).update(
-            acknowledged_at=now
+            acknowledged_at=now, acknowledged_by=actor
         )
         log_action(
             actor=actor,

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.db.models import Prefetch
+
 from geste.clinic.selectors import safety_settings
 from geste.pathway import worklists
 from geste.pathway.adapters import cases_for_request_ids
-from geste.pathway.models import FollowUp, ProcedureRequest, RequestState
+from geste.pathway.models import AlertPage, FollowUp, ProcedureRequest, RequestState
 from geste.rules.safety import check
 
 
@@ -61,6 +63,13 @@ def dashboard(day: date, *, show_all: bool = False) -> Dashboard:
         alerts=list(
             FollowUp.objects.filter(alert=True, alert_cleared_at__isnull=True)
             .select_related("request__patient", "request__procedure")
+            # Who was paged and who took it (one query for all the alerts).
+            .prefetch_related(
+                Prefetch(
+                    "pages",
+                    queryset=AlertPage.objects.select_related("radiologist", "acknowledged_by"),
+                )
+            )
             .order_by("-answered_at")[:50]
         ),
     )

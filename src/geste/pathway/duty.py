@@ -50,6 +50,15 @@ class AlertPage(models.Model):
     )
     sent_at = models.DateTimeField(db_index=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # Who took the alert (the radiologist paged or another one): shown on the dashboard.
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("pris en charge par"),
+    )
 
     class Meta:
         app_label = "pathway"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,10 +32,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "staff/dashboard.html",
         {
             "d": d,
-            "alerts": [(fu, [str(labels.get(e, e)) for e in fu.adverse_events]) for fu in d.alerts],
+            "alerts": [
+                (fu, [str(labels.get(e, e)) for e in fu.adverse_events], _paging(fu))
+                for fu in d.alerts
+            ],
             "dose_alerts": open_dose_alerts(),
         },
     )
+
+
+def _paging(followup: FollowUp) -> dict[str, Any]:
+    """Who was paged last, and the page taken if any (the dashboard prefetched the pages)."""
+    pages = list(followup.pages.all())
+    taken = next((p for p in pages if p.acknowledged_at is not None), None)
+    return {"paged": pages[-1] if pages else None, "taken": taken}
 
 
 @require_POST
