@@ -246,7 +246,7 @@ def main() -> None:
             ratio = n / t / GOAL
             status = "meets" if ratio >= 1 else "BELOW"
             print(f"  {name:<7} {kind:<4} {n / t:>12,.0f} cases/s = {ratio:5.2f} x goal ({status})")
-    for name, (_wall, cpu_s) in (("safety check", t_check), ("crisis triage", t_triage)):
+    for name, (wall, cpu_s) in (("safety check", t_check), ("crisis triage", t_triage)):
         record(
             "rules",
             f"{name}, engine alone, one core (CPU time)",
@@ -254,6 +254,14 @@ def main() -> None:
             "cases/s",
             f">= {GOAL:,}",
             n / cpu_s >= GOAL,
+        )
+        record(
+            "rules",
+            f"{name}, engine alone (wall time, shared machine)",
+            round(n / wall),
+            "cases/s",
+            f">= {GOAL:,}",
+            n / wall >= GOAL,
         )
     record(
         "rules",
