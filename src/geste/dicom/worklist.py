@@ -10,20 +10,21 @@ The database narrows by date, station and identifiers; `matching` then applies e
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.utils import timezone
 from pydicom.dataset import Dataset
 
-from geste import PARIS
 from geste.clinic.models import CentreSettings
+from geste.clinic.selectors import site_zone
 from geste.dicom import identifiers as ids
 from geste.dicom.matching import Item, Query, QueryError, scalar_match
 from geste.dicom.models import ModalityStation
 from geste.patients.forms import ALLERGY_CHOICES
 from geste.patients.models import Declaration
 from geste.scheduling.models import Appointment, AppointmentKind, AppointmentStatus
+from geste.scheduling.selectors import day_bounds, on_local_days
 
 CODING_SCHEME = "99GESTE"  # a private coding scheme ("99" prefix, PS3.16 8.2): our catalogue
 SEX = {"F": "F", "M": "M", "X": "O"}
@@ -78,6 +79,7 @@ APPOINTMENT_FIELDS = (
     "radiologist__first_name",
     "radiologist__last_name",
     "request__referring_physician",
+    "room__site__time_zone",
     "request__pregnancy_checked_at",
     "request__pregnancy_checked_answer",
 )
@@ -141,7 +143,8 @@ def _pregnancy(appt: Row, decl: Row | None) -> int | None:
 
 
 def item_for(appt: Row, station: ModalityStation, decl: Row | None) -> Item:
-    start = timezone.localtime(appt["start"], PARIS)
+    # The room's local time (its site's zone): what the unit in that room shows and asks for.
+    start = appt["start"].astimezone(site_zone(appt["room__site__time_zone"]))
     alerts, allergies = _alerts(decl)
     req_id = appt["request_id"] or 0
     label = _lo(appt["procedure__label_fr"])
@@ -184,9 +187,10 @@ def item_for(appt: Row, station: ModalityStation, decl: Row | None) -> Item:
     }
 
 
-def _day_bounds(query: Dataset) -> tuple[datetime, datetime]:
-    """The days asked (`ScheduledProcedureStepStartDate`, single or range); today when the
-    query leaves the date open, as units ask for "today's worklist"."""
+def _days(query: Dataset) -> tuple[date, date]:
+    """The local days asked (`ScheduledProcedureStepStartDate`, single or range), each room's
+    in its site's zone; today when the query leaves the date open, as units ask for "today's
+    worklist"."""
     sps = query.get("ScheduledProcedureStepSequence")
     raw = ""
     if sps and len(sps) and sps[0].get("ScheduledProcedureStepStartDate"):
@@ -205,10 +209,7 @@ def _day_bounds(query: Dataset) -> tuple[datetime, datetime]:
         raise QueryError("scheduled date not understood") from e
     if last < first or (last - first).days > 31:
         raise QueryError("date range empty or longer than 31 days")
-    return (
-        datetime.combine(first, time.min, tzinfo=PARIS),
-        datetime.combine(last + timedelta(days=1), time.min, tzinfo=PARIS),
-    )
+    return first, last
 
 
 def _parse_date(text: str) -> date:
@@ -256,16 +257,15 @@ def matching_items(query: Query) -> list[Item]:
     stations = _stations(query)
     if not stations:
         return []
-    start, end = _day_bounds(query.dataset)
+    first, last = _days(query.dataset)
     by_room: dict[int, list[ModalityStation]] = defaultdict(list)
     for s in stations:
         by_room[s.room_id].append(s)
     qs = Appointment.objects.filter(
+        on_local_days(day_bounds(first)[0], day_bounds(last)[1]),
         kind=AppointmentKind.PROCEDURE,
         status__in=(AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN),
         room_id__in=list(by_room),
-        start__gte=start,
-        start__lt=end,
     )
     # The database narrows what it safely can; `Query.matches` decides.
     for kw, kind, field in (
@@ -282,6 +282,9 @@ def matching_items(query: Query) -> list[Item]:
     decls = _declarations(appts)
     out = []
     for appt in appts:
+        local = appt["start"].astimezone(site_zone(appt["room__site__time_zone"])).date()
+        if not first <= local <= last:  # a site in another zone: another local day
+            continue
         for station in by_room[appt["room_id"]]:
             item = item_for(appt, station, decls.get(appt["pk"]))
             if query.matches(item):
