@@ -124,7 +124,7 @@ def plan_accept(*, plan: RecoveryPlan, actor: Any, job_id: int | None = None) ->
     # One transaction per item (an item that cannot be booked is rolled back alone); the
     # messages and the progress per batch (progress.batches: cut by time, so that the pages'
     # own writes are not held up).
-    for chunk in batches(items):
+    for chunk in batches(items, pause=False):  # a slot search between two items
         for item in chunk:
             try:
                 _book(item, actor, told)
