@@ -169,10 +169,26 @@ def test_every_portal_page_fits_a_phone_and_is_accessible(
 @pytest.mark.parametrize(
     ("username", "pages"),
     [
-        ("accueil1", ("staff:home", "staff:reception", "staff:planner", "staff:staff_book")),
-        ("manip1", ("staff:home", "staff:tech_worklist")),
-        ("radio1", ("staff:dashboard", "staff:agenda", "staff:patients", "crisis:home")),
-        ("admin", ("staff:home", "staff:settings", "staff:audit", "staff:outcomes")),
+        (
+            "accueil1",
+            (
+                "staff:home",
+                "staff:reception",
+                "staff:planner",
+                "staff:staff_book",
+                "staff:intake",
+                "staff:waitlist",
+            ),
+        ),
+        ("manip1", ("staff:home", "staff:tech_worklist", "staff:dose_unmatched")),
+        (
+            "radio1",
+            ("staff:dashboard", "staff:agenda", "staff:patients", "crisis:home", "staff:dose"),
+        ),
+        (
+            "admin",
+            ("staff:home", "staff:settings", "staff:audit", "staff:outcomes", "staff:messages"),
+        ),
     ],
 )
 def test_staff_pages_are_accessible(
@@ -182,9 +198,13 @@ def test_staff_pages_are_accessible(
     for name in pages:
         _visit(page, live_server.url + reverse(name), f"desk-{username}-{name}")
     request = ProcedureRequest.objects.filter(state=RequestState.VALIDATED).order_by("pk").first()
-    if username == "radio1" and request is not None:
-        detail = reverse("staff:request_detail", args=[request.pk])
-        _visit(page, live_server.url + detail, "desk-radio1-request")
+    assert request is not None
+    if username == "radio1":  # one request's pages, and its patient's
+        for name in ("request_detail", "staff_questionnaire", "lab_entry"):
+            url = live_server.url + reverse(f"staff:{name}", args=[request.pk])
+            _visit(page, url, f"desk-radio1-{name}")
+        url = live_server.url + reverse("staff:patient", args=[request.patient_id])
+        _visit(page, url, "desk-radio1-patient")
     assert page.console_errors == []
 
 
