@@ -89,6 +89,7 @@ class Tally:
     runs: int = 0
     seconds: float = 0.0  # spent checking (axe and the fingerprints)
     repeats: int = 0  # a page identical to one already checked: its findings reused
+    swaps: int = 0  # htmx swaps seen (each followed by a check)
     seen: dict[str, list[Problem]] = field(default_factory=dict)
     test: str = ""
     per_test: dict[str, list[float]] = field(default_factory=dict)  # runs, seconds
@@ -113,6 +114,7 @@ class Tally:
         data = {
             "axe_runs": self.runs,
             "identical_pages_not_rerun": self.repeats,
+            "htmx_swaps": self.swaps,
             "seconds": round(self.seconds, 1),
             "per_test": {k: [int(v[0]), round(v[1], 1)] for k, v in self.per_test.items()},
             "routes": sorted(self.routes),
@@ -276,6 +278,7 @@ class WatchedContext(_Proxy):
         context.add_init_script(AXE_SCRIPT)  # parsed with each document: cheaper than later
 
     def _swapped(self, source: dict[str, Any]) -> None:
+        TALLY.swaps += 1
         for watch in list(_WATCHES):
             if watch.page == source.get("page"):
                 watch.pending = True

@@ -79,7 +79,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if a11y.TALLY.runs:
         terminalreporter.write_line(
             f"axe: {a11y.TALLY.runs} runs ({a11y.TALLY.seconds:.1f} s; "
-            f"{a11y.TALLY.repeats} identical pages not rerun) on {len(a11y.TALLY.urls)} addresses, "
+            f"{a11y.TALLY.repeats} identical pages not rerun, {a11y.TALLY.swaps} htmx swaps) "
+            f"on {len(a11y.TALLY.urls)} addresses, "
             f"{len(a11y.TALLY.routes)} distinct pages (var/e2e-a11y.json)"
         )
 
