@@ -9,23 +9,27 @@ Monday 9 March 2026 (today in the tests) holds, in local time:
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import json
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
+from geste.api.models import ApiToken
 from geste.clinic.models import Modality, Room, Site
 from geste.pathway.models import RequestState
-from geste.scheduling.models import Appointment, AppointmentKind
+from geste.scheduling.models import Appointment, AppointmentKind, OpeningHours, RosterEntry
 from tests.conftest import client_for
-from tests.scheduling.conftest import validated_request
+from tests.scheduling.conftest import skill_all, validated_request
 
 pytestmark = pytest.mark.django_db
 
 CAYENNE = ZoneInfo("America/Cayenne")
 REUNION = ZoneInfo("Indian/Reunion")
 SHOWN = ("01:30", "21:10")
+FACET = "facet_infiltration"
 NOT_SHOWN = ("01:50", "21:45", "22:30", "01:10", "22:50", "01:45")
 
 
@@ -35,7 +39,7 @@ def _room(name: str, zone: str) -> Room:
 
 
 def _appointment(patient, room, radiologist, start, kind=AppointmentKind.PROCEDURE):  # type: ignore[no-untyped-def]
-    request = validated_request(patient, "facet_infiltration")
+    request = validated_request(patient, FACET)
     request.state = RequestState.PROCEDURE_BOOKED
     request.save(update_fields=["state"])
     return Appointment.objects.create(
@@ -140,3 +144,87 @@ def test_a_paris_site_reads_no_other_day(frozen, alice, radiologist, receptionis
     _appointment(alice, room, radiologist, datetime(2026, 3, 9, 0, 10, tzinfo=paris))
     text = client_for(receptionist).get(reverse("staff:reception") + "?tout=1").content.decode()
     assert "00:10" in text and "23:50" not in text
+
+
+# --- FHIR: times carry the site's offset; a bare date is each site's local day -------------
+
+
+def _fhir(user):  # type: ignore[no-untyped-def]
+    _, raw = ApiToken.issue(user)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_ACCEPT="application/fhir+json")
+
+    def get(path, params=None):  # type: ignore[no-untyped-def]
+        response = client.get(f"/fhir/R4/{path}", params or {})
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    def post(path, body):  # type: ignore[no-untyped-def]
+        response = client.post(
+            f"/fhir/R4/{path}", json.dumps(body), content_type="application/fhir+json"
+        )
+        assert response.status_code in (200, 201), response.content
+        return response.json()
+
+    return get, post
+
+
+def _entries(bundle):  # type: ignore[no-untyped-def]
+    return [e["resource"] for e in bundle.get("entry", [])]
+
+
+@pytest.fixture
+def cayenne_open(frozen, radiologist):  # type: ignore[no-untyped-def]
+    """A Cayenne room open 08:00-12:00 local, the radiologist rostered then."""
+    room = _room("Cayenne", "America/Cayenne")
+    for weekday in range(5):
+        OpeningHours.objects.create(room=room, weekday=weekday, start=time(8), end=time(12))
+        RosterEntry.objects.create(
+            radiologist=radiologist, weekday=weekday, start=time(8), end=time(12)
+        )
+    skill_all(radiologist)
+    return room
+
+
+def test_fhir_appointment_read_in_the_sites_offset(elsewhere, receptionist):  # type: ignore[no-untyped-def]
+    get, _post = _fhir(receptionist)
+    cayenne = Appointment.objects.get(start=datetime(2026, 3, 9, 21, 10, tzinfo=CAYENNE))
+    found = get(f"Appointment/{cayenne.pk}")
+    assert (found["start"], found["end"]) == (
+        "2026-03-09T21:10:00-03:00",
+        "2026-03-09T21:40:00-03:00",
+    )
+
+
+def test_fhir_appointment_search_by_local_day(elsewhere, receptionist):  # type: ignore[no-untyped-def]
+    get, _post = _fhir(receptionist)
+    starts = sorted(a["start"] for a in _entries(get("Appointment", {"date": "2026-03-09"})))
+    assert starts == ["2026-03-09T01:30:00+04:00", "2026-03-09T21:10:00-03:00"]
+    after = {a["start"] for a in _entries(get("Appointment", {"date": "ge2026-03-10"}))}
+    assert after == {"2026-03-10T01:50:00+04:00"}
+    before = {a["start"] for a in _entries(get("Appointment", {"date": "lt2026-03-09"}))}
+    assert before == {"2026-03-08T21:45:00-03:00"}
+
+
+def test_fhir_slots_find_and_hold_in_the_sites_offset(cayenne_open, alice, receptionist):  # type: ignore[no-untyped-def]
+    get, post = _fhir(receptionist)
+    slots = _entries(
+        get("Slot", {"service-type": FACET, "start": ["ge2026-03-10", "lt2026-03-11"]})
+    )
+    assert slots[0]["start"] == "2026-03-10T08:00:00-03:00"
+    validated_request(alice, FACET)
+    proposed = _entries(get("Appointment/$find", {"service-type": FACET, "patient": alice.pk}))
+    assert proposed[0]["start"].endswith("-03:00")
+    assert proposed[0]["start"][11:16] == "08:00"
+    held = post(
+        "Appointment/$hold",
+        {
+            "resourceType": "Parameters",
+            "parameter": [{"name": "appt-resource", "resource": proposed[0]}],
+        },
+    )
+    assert held["start"] == proposed[0]["start"]
+    booked = post(
+        "Appointment/$book",
+        {"resourceType": "Parameters", "parameter": [{"name": "appt-resource", "resource": held}]},
+    )
+    assert booked["start"] == proposed[0]["start"]

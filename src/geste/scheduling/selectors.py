@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from geste import PARIS
 from geste.clinic.models import Procedure, Role, Room, User
+from geste.clinic.selectors import site_zone
 from geste.patients.models import Patient
 from geste.planning.slotcore import Search, free_starts, from_us, to_us
 from geste.scheduling import capacity
@@ -146,6 +148,27 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return capacity.local_at(day, datetime.min.time()), capacity.local_at(
         day + timedelta(days=1), datetime.min.time()
     )
+
+
+def from_local_days(
+    zones: Iterable[str],
+    *,
+    first: date | None = None,
+    before: date | None = None,
+    zone: str = "room__site__time_zone",
+) -> Q:
+    """Appointments starting on local day `first` or later and before local day `before`,
+    each in its room's site's zone (`zones`: the sites' zone names), exactly, in SQL."""
+    out = Q(pk__in=[])
+    for name in set(zones):
+        tz = site_zone(name)
+        q = Q(**{zone: name})
+        if first is not None:
+            q &= Q(start__gte=capacity.local_at(first, datetime.min.time(), tz))
+        if before is not None:
+            q &= Q(start__lt=capacity.local_at(before, datetime.min.time(), tz))
+        out |= q
+    return out
 
 
 # Every zone's midnight of a day falls within 14 hours of the default zone's (UTC-12 to +14).

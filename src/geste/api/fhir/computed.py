@@ -16,7 +16,8 @@ from geste.api.fhir.http import FhirError
 from geste.api.fhir.mappers import clinical, questionnaire
 from geste.api.fhir.mappers import scheduling as sched_map
 from geste.api.fhir.search import instant_bound, reference_id
-from geste.clinic.models import Procedure
+from geste.clinic.models import Procedure, Room
+from geste.clinic.selectors import site_zone
 from geste.documents.pdf import report_pdf
 from geste.pathway.models import ProcedureRecord, Report
 from geste.pathway.sessions import session_length
@@ -120,7 +121,10 @@ def slot_search(params: QueryDict, *, limit: int, user: Any) -> list[dict[str, A
     if params.get("schedule"):
         room = reference_id(params.get("schedule", ""), "Schedule", "schedule")
         found = [(k, o) for k, o in found if k.room_id == room]
-    return [sched_map.slot(key, option.end, procedure) for key, option in found]
+    return [
+        sched_map.slot(key, option.end, procedure, zone=option.start.tzinfo)
+        for key, option in found
+    ]
 
 
 def slot_read(slot_id: str, user: Any) -> dict[str, Any]:
@@ -132,8 +136,10 @@ def slot_read(slot_id: str, user: Any) -> dict[str, Any]:
     if option is None:
         # Computed slots are not stored: a taken one reads as busy, with its planned length.
         end = key.start + session_length(kind=key.kind, procedure=procedure)
-        return sched_map.slot(key, end, procedure, status="busy")
-    return sched_map.slot(key, option.end, procedure)
+        room = Room.objects.select_related("site").filter(pk=key.room_id).first()
+        zone = site_zone(room.site.time_zone) if room is not None else None
+        return sched_map.slot(key, end, procedure, status="busy", zone=zone)
+    return sched_map.slot(key, option.end, procedure, zone=option.start.tzinfo)
 
 
 # --- Questionnaire and Binary ------------------------------------------------------------

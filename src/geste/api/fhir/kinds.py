@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Model, Q, QuerySet
@@ -14,11 +15,12 @@ from geste.api.fhir.mappers import patient as patient_map
 from geste.api.fhir.mappers import scheduling as sched_map
 from geste.api.fhir.mappers.common import IDNPS_OID, INS_NIR_OID, PATIENT_SYSTEM
 from geste.api.fhir.models import FhirBooking
-from geste.api.fhir.search import instant_bound, reference_id
+from geste.api.fhir.search import day_or_instant, reference_id
 from geste.clinic.models import STAFF_ROLES, Procedure, Room, Site, User
 from geste.pathway.models import ProcedureRecord, ProcedureRequest, Report
 from geste.patients.models import Declaration, Patient
 from geste.scheduling.models import Appointment
+from geste.scheduling.selectors import from_local_days
 
 Filter = Callable[[QuerySet[Any], str], QuerySet[Any]]
 
@@ -80,7 +82,16 @@ def _rpps(qs: QuerySet[Any], value: str) -> QuerySet[Any]:
 
 
 def _appointment_date(qs: QuerySet[Any], value: str) -> QuerySet[Any]:
-    prefix, moment = instant_bound(value, "date")
+    """`date`: an instant (with its prefix), or a bare date: the appointment's local day in
+    its site's zone (eq that day, ge from it, gt after it, le up to it, lt before it)."""
+    prefix, found = day_or_instant(value, "date")
+    if not isinstance(found, datetime):
+        day, after = found, found + timedelta(days=1)
+        first = {"eq": day, "ge": day, "gt": after}.get(prefix)
+        before = {"eq": after, "le": after, "lt": day}.get(prefix)
+        zones = Site.objects.values_list("time_zone", flat=True).distinct()
+        return qs.filter(from_local_days(zones, first=first, before=before))
+    moment = found
     lookup = {"ge": "start__gte", "gt": "start__gt", "le": "start__lte", "lt": "start__lt"}
     if prefix == "eq":
         return qs.filter(start=moment)
@@ -146,7 +157,9 @@ KINDS: dict[str, Kind] = {
         filters={"actor": lambda qs, v: qs.filter(pk=reference_id(v, "Location", "actor"))},
     ),
     "Appointment": Kind(
-        lambda: Appointment.objects.select_related("procedure").order_by("start", "pk"),
+        lambda: Appointment.objects.select_related("procedure", "room__site").order_by(
+            "start", "pk"
+        ),
         _appointment,
         lambda a: a.patient,
         {

@@ -9,7 +9,7 @@ identifier.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -78,7 +78,9 @@ def find(request: HttpRequest, params: QueryDict, *, user: Any, limit: int) -> l
         request=request,
         details={"procedure": procedure.code, "kind": kind, "count": len(found)},
     )
-    return [sched_map.proposed(k, o.end, procedure, patient.pk) for k, o in found]
+    return [
+        sched_map.proposed(k, o.end, procedure, patient.pk, zone=o.start.tzinfo) for k, o in found
+    ]
 
 
 def parameters_from_body(body: Any) -> dict[str, Any]:
@@ -125,7 +127,8 @@ class _Wanted:
         self.request_id = reference_id(based[0], "ServiceRequest", "basedOn") if based else None
 
 
-def _held(h: SlotHold) -> dict[str, Any]:
+def _held(h: SlotHold, zone: tzinfo | None) -> dict[str, Any]:
+    """The hold as a pending Appointment; its times in `zone`, its room's site's."""
     key = slots.hold_key(h)
     return {
         "resourceType": "Appointment",
@@ -133,10 +136,10 @@ def _held(h: SlotHold) -> dict[str, Any]:
         "status": "pending",
         "serviceType": [procedure_concept(h.procedure)],
         "appointmentType": kind_concept(h.kind),
-        "start": instant(h.start),
-        "end": instant(h.end),
+        "start": instant(h.start, zone),
+        "end": instant(h.end, zone),
         "slot": [ref("Slot", key.id)],
-        "comment": f"Held until {instant(h.expires_at)}",
+        "comment": f"Held until {instant(h.expires_at, zone)}",
         "participant": [
             {"actor": ref("Patient", h.patient_id), "status": "tentative"},
             {"actor": ref("Practitioner", h.radiologist_id), "status": "tentative"},
@@ -178,7 +181,7 @@ def hold(request: HttpRequest, body: Any, *, user: Any) -> dict[str, Any]:
             details={"slot": key.id, "minutes": HOLD_MINUTES},
         )
     h.procedure = Procedure.objects.get(pk=key.procedure_id)
-    return _held(h)
+    return _held(h, option.start.tzinfo)
 
 
 def _book(
@@ -214,13 +217,17 @@ def book(
     key, ident = wanted.key, wanted.identifier
     system, value = (ident.system or "", ident.value or "") if ident is not None else ("", "")
     if value:
-        earlier = FhirBooking.objects.filter(user=user, system=system, value=value).first()
+        earlier = (
+            FhirBooking.objects.select_related("appointment__room__site")
+            .filter(user=user, system=system, value=value)
+            .first()
+        )
         if earlier is not None:
             if earlier.slot_id != key.id:
                 raise FhirError(409, "idempotency_conflict", issue="duplicate")
             return 200, earlier.appointment, (system, value)
     procedure = Procedure.objects.filter(pk=key.procedure_id).first()
-    room = Room.objects.filter(pk=key.room_id).first()
+    room = Room.objects.select_related("site").filter(pk=key.room_id).first()
     radiologist = User.objects.filter(pk=key.radiologist_id, role=Role.RADIOLOGIST).first()
     if procedure is None or room is None or radiologist is None:
         raise FhirError(404, "not_found", issue="not-found", resource="Slot", id=key.id)
@@ -269,7 +276,11 @@ def book(
         raise FhirError(422, "booking_refused", issue="business-rule", detail=str(exc)) from exc
     except IntegrityError:
         # A concurrent replay with the same identifier committed first: answer as a replay.
-        earlier = FhirBooking.objects.filter(user=user, system=system, value=value).first()
+        earlier = (
+            FhirBooking.objects.select_related("appointment__room__site")
+            .filter(user=user, system=system, value=value)
+            .first()
+        )
         if earlier is None or earlier.slot_id != key.id:
             raise
         return 200, earlier.appointment, (system, value)

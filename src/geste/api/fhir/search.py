@@ -8,8 +8,9 @@ from typing import Any
 from django.http import HttpRequest, QueryDict
 from django.utils.dateparse import parse_date, parse_datetime
 
+from geste import PARIS
 from geste.api.fhir.http import FhirError
-from geste.scheduling.capacity import PARIS, local_at
+from geste.scheduling.capacity import local_at
 
 DEFAULT_COUNT = 20
 MAX_COUNT = 200
@@ -35,19 +36,29 @@ def reference_id(value: str, resource_type: str, param: str) -> int:
     return int(raw)
 
 
-def instant_bound(value: str, param: str) -> tuple[str, datetime]:
-    """A date search value: (prefix, aware datetime); a bare date is its local midnight."""
+def day_or_instant(value: str, param: str) -> tuple[str, date | datetime]:
+    """A date search value: (prefix, a bare date, or an aware datetime). A date-time without
+    an offset (FHIR requires one) is read in the centre's default zone: it names no site."""
     prefix = value[:2] if value[:2] in PREFIXES else "eq"
     raw = value[2:] if value[:2] in PREFIXES else value
-    moment = parse_datetime(raw)
+    day: date | None = parse_date(raw) if "T" not in raw else None
+    if day is not None:
+        return prefix, day
+    moment = parse_datetime(raw)  # (which reads a bare date as a naive midnight too)
     if moment is None:
-        day: date | None = parse_date(raw)
-        if day is None:
-            raise FhirError(400, "bad_param", issue="invalid", param=param)
-        moment = local_at(day, time.min)
-    elif moment.tzinfo is None:
+        raise FhirError(400, "bad_param", issue="invalid", param=param)
+    if moment.tzinfo is None:
         moment = moment.replace(tzinfo=PARIS)
     return prefix, moment
+
+
+def instant_bound(value: str, param: str) -> tuple[str, datetime]:
+    """A date search value: (prefix, aware datetime); a bare date is its midnight in the
+    centre's default zone (a window for the slot engine, which reads each room's own hours)."""
+    prefix, found = day_or_instant(value, param)
+    if isinstance(found, datetime):
+        return prefix, found
+    return prefix, local_at(found, time.min)
 
 
 def bundle(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.utils import timezone
 
-from geste.scheduling.capacity import PARIS
+from geste import PARIS
 
 # Our own code systems (URNs: stable, and they promise no web page).
 PROCEDURE_SYSTEM = "urn:geste:procedure"
@@ -31,11 +31,14 @@ def ref(resource_type: str, pk: Any, display: str | None = None) -> dict[str, An
     return out
 
 
-def instant(value: datetime) -> str:
-    """An aware datetime in Paris time with its offset (FHIR instant/dateTime)."""
+def instant(value: datetime, zone: tzinfo | None = None) -> str:
+    """An aware datetime with its offset (FHIR instant/dateTime): in `zone` when the moment
+    happens at a site (an appointment's, a slot's or a hold's: its site's zone, so that
+    08:00 in Cayenne reads 08:00-03:00); else in the centre's default zone (the moments of
+    records, requests and questionnaires belong to no site)."""
     if timezone.is_naive(value):
         raise ValueError("naive datetime")
-    return value.astimezone(PARIS).isoformat(timespec="seconds")
+    return value.astimezone(zone or PARIS).isoformat(timespec="seconds")
 
 
 def procedure_concept(procedure: Any) -> dict[str, Any]:

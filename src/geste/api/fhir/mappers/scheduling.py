@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from geste.api.fhir.mappers.common import (
@@ -15,6 +15,7 @@ from geste.api.fhir.mappers.common import (
     ref,
 )
 from geste.clinic.models import Procedure
+from geste.clinic.selectors import site_zone
 from geste.scheduling.models import Appointment, AppointmentStatus
 
 STATUS = {
@@ -52,7 +53,14 @@ class SlotKey:
         return cls(kind, int(m[2]), int(m[3]), int(m[4]), start)
 
 
-def slot(key: SlotKey, end: datetime, procedure: Procedure, status: str = "free") -> dict[str, Any]:
+def slot(
+    key: SlotKey,
+    end: datetime,
+    procedure: Procedure,
+    status: str = "free",
+    zone: tzinfo | None = None,
+) -> dict[str, Any]:
+    """A slot; its times in `zone`, its room's site's (the engine's options carry it)."""
     return {
         "resourceType": "Slot",
         "id": key.id,
@@ -60,21 +68,24 @@ def slot(key: SlotKey, end: datetime, procedure: Procedure, status: str = "free"
         "appointmentType": kind_concept(key.kind),
         "schedule": ref("Schedule", key.room_id),
         "status": status,
-        "start": instant(key.start),
-        "end": instant(end),
+        "start": instant(key.start, zone),
+        "end": instant(end, zone),
         "comment": f"Practitioner/{key.radiologist_id}",
     }
 
 
-def proposed(key: SlotKey, end: datetime, procedure: Procedure, patient_id: int) -> dict[str, Any]:
-    """An Appointment proposed by $find (IHE ITI-115): not stored, book it with $hold/$book."""
+def proposed(
+    key: SlotKey, end: datetime, procedure: Procedure, patient_id: int, zone: tzinfo | None = None
+) -> dict[str, Any]:
+    """An Appointment proposed by $find (IHE ITI-115): not stored, book it with $hold/$book.
+    Its times in `zone`, its room's site's."""
     return {
         "resourceType": "Appointment",
         "status": "proposed",
         "serviceType": [procedure_concept(procedure)],
         "appointmentType": kind_concept(key.kind),
-        "start": instant(key.start),
-        "end": instant(end),
+        "start": instant(key.start, zone),
+        "end": instant(end, zone),
         "slot": [ref("Slot", key.id)],
         "participant": [
             {"actor": ref("Patient", patient_id), "status": "needs-action"},
@@ -85,7 +96,9 @@ def proposed(key: SlotKey, end: datetime, procedure: Procedure, patient_id: int)
 
 
 def appointment(a: Appointment, identifier: tuple[str, str] | None = None) -> dict[str, Any]:
+    """A booked appointment; its times in its room's site's zone (callers load room__site)."""
     key = SlotKey(a.kind, a.procedure_id, a.room_id, a.radiologist_id, a.start)
+    zone = site_zone(a.room.site.time_zone)
     status = STATUS.get(AppointmentStatus(a.status), "booked")
     state = "declined" if status == "cancelled" else "accepted"
     out: dict[str, Any] = {
@@ -94,8 +107,8 @@ def appointment(a: Appointment, identifier: tuple[str, str] | None = None) -> di
         "status": status,
         "serviceType": [procedure_concept(a.procedure)],
         "appointmentType": kind_concept(a.kind),
-        "start": instant(a.start),
-        "end": instant(a.end),
+        "start": instant(a.start, zone),
+        "end": instant(a.end, zone),
         "created": a.created_at.date().isoformat(),
         "slot": [ref("Slot", key.id)],
         "participant": [
