@@ -76,7 +76,7 @@ def check_free(
     *,
     start: datetime,
     end: datetime,
-    room: Room,
+    room: Room | int,
     radiologist: Any,
     patient: Any,
     exclude: int | None,
@@ -91,7 +91,7 @@ def check_free(
     flags = _free_flags(  # each of room, radiologist, patient: a row or its id
         start=start,
         end=end,
-        room_id=getattr(room, "pk", room),
+        room_id=room if isinstance(room, int) else room.pk,
         radiologist_id=getattr(radiologist, "pk", radiologist),
         patient_id=getattr(patient, "pk", patient),
         exclude=exclude,
