@@ -86,9 +86,10 @@ def test_every_channel_failing_is_recorded_and_retried_three_times(followup, set
     is released so that the next tick tries again, three tries in all, then it stops."""
     settings.EMAIL_BACKEND = "tests.pathway.test_followup_reminder.FailingBackend"
     settings.GESTE_SMS_BACKEND = "geste.clinic.sms.DisabledSmsBackend"
-    with time_machine.travel(followup.due_at + timedelta(minutes=5), tick=True):
-        for _ in range(5):
+    with time_machine.travel(followup.due_at + timedelta(minutes=5), tick=False) as clock:
+        for _ in range(5):  # cron every 15 minutes
             _tick()
+            clock.shift(timedelta(minutes=15))
     rows = SentMessage.objects.filter(kind=MessageKind.FOLLOWUP_DUE)
     assert rows.count() == 6 and set(rows.values_list("status", flat=True)) == {"failed"}
     followup.refresh_from_db()
@@ -99,8 +100,9 @@ def test_every_channel_failing_is_recorded_and_retried_three_times(followup, set
 
 def test_one_channel_failing_is_not_retried(followup, settings):
     settings.GESTE_SMS_BACKEND = "geste.clinic.sms.DisabledSmsBackend"
-    with time_machine.travel(followup.due_at + timedelta(minutes=5), tick=True):
+    with time_machine.travel(followup.due_at + timedelta(minutes=5), tick=False) as clock:
         _tick()
+        clock.shift(timedelta(minutes=15))
         _tick()
     assert len(mail.outbox) == 1
     statuses = sorted(
