@@ -14,12 +14,16 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from geste import PARIS
 from geste.api.models import ApiToken
 from geste.clinic.models import Modality, Room, Site
+from geste.pathway.booking import earliest_slots, procedure_guard
 from geste.pathway.models import RequestState
+from geste.scheduling.errors import BookingError
 from geste.scheduling.models import Appointment, AppointmentKind, OpeningHours, RosterEntry
 from tests.conftest import client_for
 from tests.scheduling.conftest import skill_all, validated_request
@@ -228,3 +232,70 @@ def test_fhir_slots_find_and_hold_in_the_sites_offset(cayenne_open, alice, recep
         {"resourceType": "Parameters", "parameter": [{"name": "appt-resource", "resource": held}]},
     )
     assert booked["start"] == proposed[0]["start"]
+
+
+# --- The blood test's lead counts the site's local days ---------------------------------------
+
+
+def _open_room(name: str, zone: str, radiologist) -> Room:  # type: ignore[no-untyped-def]
+    room = _room(name, zone)
+    for weekday in range(5):
+        OpeningHours.objects.create(room=room, weekday=weekday, start=time(8), end=time(12))
+    return room
+
+
+@pytest.fixture
+def rostered(radiologist):  # type: ignore[no-untyped-def]
+    for weekday in range(5):
+        RosterEntry.objects.create(
+            radiologist=radiologist, weekday=weekday, start=time(8), end=time(12)
+        )
+    skill_all(radiologist)
+    return radiologist
+
+
+BLOOD = "epidural_infiltration"  # needs a haemostasis result: two days' lead by default
+
+
+def test_blood_test_lead_in_cayenne_days(rostered, alice):  # type: ignore[no-untyped-def]
+    """Tuesday 02:00 in Paris is still Monday 22:00 in Cayenne: two local days later is
+    Wednesday there (Thursday in Paris)."""
+    room = _open_room("Cayenne", "America/Cayenne", rostered)
+    request = validated_request(alice, BLOOD)
+    with time_machine.travel(datetime(2026, 3, 10, 2, 0, tzinfo=PARIS), tick=False):
+        wednesday = datetime(2026, 3, 11, 8, 0, tzinfo=CAYENNE)
+        procedure_guard(
+            patient=alice, procedure=request.procedure, request=request, start=wednesday, room=room
+        )
+        first = earliest_slots(
+            procedure=request.procedure, patient=alice, kind="procedure", limit=1, rooms=[room]
+        )
+    assert first[0].start == wednesday
+
+
+def test_blood_test_lead_in_reunion_days(rostered, alice):  # type: ignore[no-untyped-def]
+    """Monday 21:00 in Paris is already Tuesday 00:00 in Réunion: two local days later is
+    Thursday there; a Paris room of the same search keeps Wednesday."""
+    reunion = _open_room("Réunion", "Indian/Reunion", rostered)
+    paris = _open_room("Paris", "Europe/Paris", rostered)
+    request = validated_request(alice, BLOOD)
+    with time_machine.travel(datetime(2026, 3, 9, 21, 0, tzinfo=PARIS), tick=False):
+        with pytest.raises(BookingError, match="prise de sang"):
+            procedure_guard(
+                patient=alice,
+                procedure=request.procedure,
+                request=request,
+                start=datetime(2026, 3, 11, 8, 0, tzinfo=REUNION),
+                room=reunion,
+            )
+        found = earliest_slots(
+            procedure=request.procedure,
+            patient=alice,
+            kind="procedure",
+            limit=None,
+            rooms=[reunion, paris],
+            not_after=datetime(2026, 3, 13, tzinfo=PARIS),
+        )
+    first = {o.room.pk: min(x.start for x in found if x.room.pk == o.room.pk) for o in found}
+    assert first[reunion.pk] == datetime(2026, 3, 12, 8, 0, tzinfo=REUNION)
+    assert first[paris.pk].astimezone(PARIS).date() == datetime(2026, 3, 11).date()

@@ -51,6 +51,7 @@ def needs_blood_test(appointment: Appointment) -> bool:
         procedure=appointment.procedure,
         kind=appointment.kind,
         request=appointment.request,
+        room=appointment.room,
     )
     return pre.needs_blood_test
 

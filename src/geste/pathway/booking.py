@@ -35,7 +35,7 @@ from geste.clinic.selectors import site_zone
 from geste.pathway.crisis_gate import crisis_guard, crisis_refusal
 from geste.pathway.instructions import changed_message, fingerprints, tell_if_changed
 from geste.pathway.models import RequestState
-from geste.pathway.prerequisites import Prerequisites, prerequisites
+from geste.pathway.prerequisites import Prerequisites, prerequisites, site_zones
 from geste.pathway.services import request_transition
 from geste.pathway.sessions import session_length
 from geste.pathway.tasks import offer_freed_slot
@@ -54,7 +54,13 @@ def _when(moment: datetime) -> str:
 
 
 def procedure_guard(
-    *, patient: Any, procedure: Procedure, request: Any, start: datetime, actor: Actor = None
+    *,
+    patient: Any,
+    procedure: Procedure,
+    request: Any,
+    start: datetime,
+    actor: Actor = None,
+    room: Room | None = None,
 ) -> Prerequisites:
     """The clinical guard of a procedure at `start` (the new time, whatever the path).
 
@@ -62,9 +68,14 @@ def procedure_guard(
     of a drug's hold (the engine's earliest_safe_at), or before the blood test can be ready;
     the message names the earliest acceptable time; during a crisis, a request the policy does
     not maintain is refused to whoever is not staff (pathway.crisis_gate). Returns the
-    prerequisites (with the request they concern)."""
+    prerequisites (with the request they concern). The blood test's lead counts the local
+    days of `room`'s site."""
     pre = prerequisites(
-        patient=patient, procedure=procedure, kind=AppointmentKind.PROCEDURE, request=request
+        patient=patient,
+        procedure=procedure,
+        kind=AppointmentKind.PROCEDURE,
+        request=request,
+        room=room,
     )
     if pre.blocked:
         raise BookingError(pre.blocked)
@@ -103,7 +114,12 @@ def earliest_slots(
     booking); during a crisis none for a procedure the policy does not maintain unless `actor`
     is staff (pathway.crisis_gate: an actor not given is not staff)."""
     pre = prerequisites(
-        patient=patient, procedure=procedure, kind=kind, request=request, not_before=not_before
+        patient=patient,
+        procedure=procedure,
+        kind=kind,
+        request=request,
+        not_before=not_before,
+        zones=site_zones,
     )
     if pre.blocked:
         return []
@@ -112,7 +128,7 @@ def earliest_slots(
     horizon = not_after or timezone.now() + timedelta(days=horizon_days)
     if pre.not_before >= horizon:
         return []
-    return search_slots(
+    found = search_slots(
         procedure=procedure,
         kind=kind,
         not_before=pre.not_before,
@@ -122,6 +138,16 @@ def earliest_slots(
         rooms=rooms,
         duration=session_length(kind=kind, procedure=procedure, request=pre.request or request),
     )
+    by_zone = pre.blood_test_by_zone
+    if by_zone and len(set(by_zone.values())) > 1:
+        # Sites in several zones: not_before was the earliest zone's; each room's own.
+        latest = max(by_zone.values())
+        found = [o for o in found if o.start >= by_zone.get(_zone_key(o.start), latest)]
+    return found
+
+
+def _zone_key(moment: datetime) -> str:
+    return str(getattr(moment.tzinfo, "key", ""))
 
 
 def appointment_book(
@@ -147,7 +173,12 @@ def appointment_book(
     (a caller that sends its own message, e.g. crisis mode)."""
     if kind == AppointmentKind.PROCEDURE:
         request = procedure_guard(
-            patient=patient, procedure=procedure, request=request, start=start, actor=actor
+            patient=patient,
+            procedure=procedure,
+            request=request,
+            start=start,
+            actor=actor,
+            room=room,
         ).request
     end = start + session_length(kind=kind, procedure=procedure, request=request)
     # The patient's instructions before the booking, to tell her if it changes them.
@@ -202,6 +233,7 @@ def appointment_move(
             request=appointment.request,
             start=start,
             actor=actor,
+            room=room or appointment.room,
         )
         before = fingerprints(appointment.patient)
     old_start = appointment.start.isoformat()

@@ -9,16 +9,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geste import PARIS
-from geste.clinic.models import CentreSettings, Procedure
-from geste.clinic.selectors import safety_settings
+from geste.clinic.models import CentreSettings, Procedure, Site
+from geste.clinic.selectors import safety_settings, site_zone
 from geste.pathway.adapters import case_from_request
 from geste.pathway.models import ProcedureRequest, RequestState
 from geste.patients.models import Declaration, Patient
@@ -44,6 +45,21 @@ class Prerequisites:
     # (earliest_safe_at of the engine) and the first day the blood test can be ready.
     hold_until: datetime | None = None
     blood_test_from: datetime | None = None
+    # For a search over rooms (no room given): the earliest start in each sites' zone, by
+    # the zone's key (a slot of a room in zone z may start at blood_test_by_zone[z.key]).
+    blood_test_by_zone: dict[str, datetime] | None = None
+
+
+def blood_test_from(now: datetime, zone: tzinfo, lead: int) -> datetime:
+    """The first start a procedure needing a blood test may have at a site of `zone`: its
+    local midnight `lead` local days after today there (Cayenne's today ends three hours
+    after Paris's, Réunion's three hours before)."""
+    return local_at(now.astimezone(zone).date() + timedelta(days=lead), time.min, zone)
+
+
+def site_zones() -> list[str]:
+    """The zone names of every site (one read)."""
+    return sorted(set(Site.objects.values_list("time_zone", flat=True)))
 
 
 def validated_request(patient: Any, procedure: Procedure) -> Any:
@@ -106,7 +122,14 @@ def prerequisites(
     request: Any = None,
     not_before: datetime | None = None,
     now: datetime | None = None,
+    room: Any = None,
+    zones: Callable[[], Iterable[str]] | None = None,
 ) -> Prerequisites:
+    """What moves the earliest start. The blood test's lead counts local days of the site of
+    `room` (read only when a blood test is needed); for a search over rooms, of each zone
+    `zones` gives (called only then): `not_before` is the earliest of them and
+    `blood_test_by_zone` each zone's, for the caller to hold each room's slots to its own;
+    with neither, of the centre's default zone."""
     now = now or timezone.now()
     start = max(not_before or now, now)
     if kind == AppointmentKind.CONSULTATION or patient is None:
@@ -124,15 +147,21 @@ def prerequisites(
     high = bleeding_risk(case) == "high"
     vka = any(drug_class(m.drug) == "vka" for m in case.medications)
     needs_blood = high or vka
-    blood_from = hold_until = None
+    blood_from = hold_until = by_zone = None
     if needs_blood:
         lead = CentreSettings.current().blood_test_lead_days
-        first_day = now.astimezone(PARIS).date() + timedelta(days=lead)
-        blood_from = local_at(first_day, time.min)
+        if room is not None:
+            blood_from = blood_test_from(now, site_zone(room.site.time_zone), lead)
+        else:
+            in_zones = {site_zone(z) for z in zones()} if zones is not None else set()
+            in_zones = in_zones or {PARIS}
+            by_zone = {z.key: blood_test_from(now, z, lead) for z in in_zones}
+            blood_from = min(by_zone.values())
         start = max(start, blood_from)
     if any(drug_class(m.drug) in _HOLD_CLASSES for m in case.medications):
         result = check(case, safety_settings(), at=start)
         if result.earliest_safe_at is not None:
+            # An instant (compared as such); shown in the centre's default zone.
             hold_until = result.earliest_safe_at.astimezone(PARIS)
             start = max(start, hold_until)
     return Prerequisites(
@@ -141,4 +170,5 @@ def prerequisites(
         request=request,
         hold_until=hold_until,
         blood_test_from=blood_from,
+        blood_test_by_zone=by_zone,
     )

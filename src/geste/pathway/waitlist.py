@@ -114,7 +114,11 @@ def _fits(entry: WaitlistEntry, start: datetime, room: Any, radiologist_id: int)
     if entry.appointment is not None and entry.appointment.start <= start:
         return False
     pre = prerequisites(
-        patient=entry.patient, procedure=procedure, kind="procedure", request=entry.request
+        patient=entry.patient,
+        procedure=procedure,
+        kind="procedure",
+        request=entry.request,
+        room=room,
     )
     return not pre.blocked and pre.not_before <= start
 
