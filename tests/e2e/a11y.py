@@ -9,8 +9,10 @@ levels, WCAG 2.1 A and AA rules) fail the test, listing the address, the rule an
 At any width (390 px for a phone, 1280 px for a desk) the page must not scroll sideways; and no
 page may show template syntax ({# ... #} written over two lines is not a Django comment).
 
-Every run is counted; `var/e2e-a11y[-<worker>].json` lists the addresses and the routes checked,
-so one can say on how many distinct pages axe ran."""
+A page identical to one already checked (same markup, CSRF tokens aside, at the same width) is
+not checked again: its findings are reported again. Every run is counted;
+`var/e2e-a11y[-<worker>].json` lists the addresses and the routes checked, so one can say on how
+many distinct pages axe ran, and the time it took."""
 
 from __future__ import annotations
 

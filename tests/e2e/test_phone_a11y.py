@@ -154,6 +154,17 @@ def test_every_portal_page_fits_a_phone_and_is_accessible(
     assert not meds.is_visible()
     phone.get_by_role("group", name="Prenez-vous un anticoagulant").get_by_label("Oui").check()
     assert meds.is_visible()
+    # a drug chosen, then "no": the row stays in sight (nothing is sent unseen)
+    phone.get_by_role("group", name="Médicament 1").get_by_label("Médicament").select_option(
+        index=1
+    )
+    phone.get_by_role("group", name="Prenez-vous un anticoagulant").get_by_label("Non").check()
+    assert meds.is_visible()
+    phone.get_by_role("group", name="Médicament 1").get_by_label("Médicament").select_option(
+        index=0
+    )
+    assert not meds.is_visible()
+    phone.get_by_role("group", name="Prenez-vous un anticoagulant").get_by_label("Oui").check()
     screenshot(phone, "a11y-questionnaire-meds")
     visit("prepare")
     visit("my_results")
