@@ -28,7 +28,10 @@ from _report import DIR, load
 
 ROOT = Path(__file__).resolve().parents[1]
 # The order of `make bench` (and of the table).
-SCRIPTS = ("rules", "slots", "booking", "whatif", "worklist", "recovery", "dicom", "fhir")
+SCRIPTS = (
+    *("rules", "slots", "booking", "whatif", "worklist", "recovery", "crisis_jobs", "dicom"),
+    "fhir",
+)
 NOT_MET = re.compile(r"NOT met|not met|MISSED|BELOW|\bmissed\b")
 MET = re.compile(r"\bmet\b|\bmeets\b")
 
