@@ -23,6 +23,9 @@ from geste.api.models import ApiToken
 from geste.clinic.models import Modality, Room, Site
 from geste.pathway.booking import earliest_slots, procedure_guard
 from geste.pathway.models import RequestState
+from geste.planning.slotcore import from_us
+from geste.scheduling import capacity
+from geste.scheduling.calendars import load_calendars
 from geste.scheduling.errors import BookingError
 from geste.scheduling.models import Appointment, AppointmentKind, OpeningHours, RosterEntry
 from tests.conftest import client_for
@@ -299,3 +302,64 @@ def test_blood_test_lead_in_reunion_days(rostered, alice):  # type: ignore[no-un
     first = {o.room.pk: min(x.start for x in found if x.room.pk == o.room.pk) for o in found}
     assert first[reunion.pk] == datetime(2026, 3, 12, 8, 0, tzinfo=REUNION)
     assert first[paris.pk].astimezone(PARIS).date() == datetime(2026, 3, 11).date()
+
+
+# --- Rosters skip the site's region's public holidays ----------------------------------------
+
+GOOD_FRIDAY = datetime(2026, 4, 3).date()  # a public holiday in Alsace-Moselle only
+
+
+def _alsace_room() -> Room:
+    site = Site.objects.create(
+        name="Site Strasbourg", address="1 quai", time_zone="Europe/Paris", holiday_region="57"
+    )
+    room = Room.objects.create(site=site, name="Salle Strasbourg", modality=Modality.FLUOROSCOPY)
+    for weekday in range(5):
+        OpeningHours.objects.create(room=room, weekday=weekday, start=time(8), end=time(12))
+    return room
+
+
+@pytest.mark.parametrize("restricted", [True, False])
+def test_roster_presence_skips_the_regions_holidays(radiologist, restricted):  # type: ignore[no-untyped-def]
+    """The booking check's roster (capacity.presence): an entry for the Strasbourg room, or an
+    unrestricted one checked against it, is not read on Good Friday; Thursday is."""
+    room = _alsace_room()
+    RosterEntry.objects.create(
+        radiologist=radiologist,
+        weekday=GOOD_FRIDAY.weekday(),
+        start=time(8),
+        end=time(12),
+        room=room if restricted else None,
+    )
+    thursday = GOOD_FRIDAY - timedelta(days=1)
+    RosterEntry.objects.create(
+        radiologist=radiologist, weekday=thursday.weekday(), start=time(8), end=time(12)
+    )
+    found = capacity.presence([radiologist.pk], thursday, GOOD_FRIDAY, asked_room=room.pk)
+    assert {w.start.date() for w, _room in found[radiologist.pk]} == {thursday}
+
+
+@pytest.mark.parametrize("restricted", [True, False])
+def test_slot_engine_roster_skips_the_regions_holidays(radiologist, restricted):  # type: ignore[no-untyped-def]
+    """The slot engine's roster (load_calendars): no presence in Strasbourg on Good Friday,
+    a Paris room's roster that day kept."""
+    room = _alsace_room()
+    paris = _room("Paris", "Europe/Paris")
+    OpeningHours.objects.create(
+        room=paris, weekday=GOOD_FRIDAY.weekday(), start=time(8), end=time(12)
+    )
+    for where in (room, paris) if restricted else (None,):
+        RosterEntry.objects.create(
+            radiologist=radiologist,
+            weekday=GOOD_FRIDAY.weekday(),
+            start=time(8),
+            end=time(12),
+            room=where,
+        )
+    cal = load_calendars([room.pk, paris.pk], GOOD_FRIDAY, GOOD_FRIDAY)
+    friday = {
+        serves
+        for start, _end, serves in cal.presence[radiologist.pk]
+        if from_us(start).date() == GOOD_FRIDAY
+    }
+    assert friday == {paris.pk}

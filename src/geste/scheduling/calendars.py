@@ -102,22 +102,45 @@ def load_calendars(room_ids: Iterable[int], first: date, last: date) -> Calendar
             cal.zones[room_id] = tz
     # Where an unrestricted roster entry is read: the one zone of the rooms, or each room's.
     zones = {tz for tz, _region in sites.values()} or {PARIS}
-    single: tzinfo | None = next(iter(zones)) if len(zones) == 1 else None
+    # (one entry for all the rooms when they share a zone and a holiday region)
+    site_regions = {region for _tz, region in sites.values()} or {""}
+    single: tzinfo | None = None
+    if len(zones) == 1 and len(site_regions) == 1:
+        single = next(iter(zones))
+    shared_region = next(iter(site_regions))
     roster: dict[int, dict[int, list[tuple[time, time, int | None, tzinfo | None]]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    for rad_id, weekday, start, end, only, zone in RosterEntry.objects.values_list(
-        "radiologist_id", "weekday", "start", "end", "room_id", "room__site__time_zone"
+    # A roster entry skips its room's region's public holidays (Alsace-Moselle's Good Friday).
+    off = {region: set(all_days) - set(kept) for region, kept in open_days.items()}
+    regions: dict[int, str] = {}
+    for rad_id, weekday, start, end, only, zone, region in RosterEntry.objects.values_list(
+        "radiologist_id",
+        "weekday",
+        "start",
+        "end",
+        "room_id",
+        "room__site__time_zone",
+        "room__site__holiday_region",
     ):
         roster[rad_id][weekday].append((start, end, only, site_zone(zone) if only else single))
+        if only is not None:
+            regions[only] = region or ""
+            if regions[only] not in off:
+                holiday = {d for d in all_days if is_public_holiday(d, regions[only])}
+                off[regions[only]] = holiday
     for rad_id, by_day in roster.items():
         entries: list[tuple[int, int, int | None]] = []
-        for day in national:
+        for day in all_days:
             for b, f, room_only, where in by_day.get(day.weekday(), ()):
                 if where is not None:
+                    if day in off[regions[room_only] if room_only else shared_region]:
+                        continue
                     entries.append((local_us(day, b, where), local_us(day, f, where), room_only))
                     continue
-                for serves, (room_tz, _region) in sites.items():
+                for serves, (room_tz, region) in sites.items():
+                    if day in off[region]:
+                        continue
                     entries.append((local_us(day, b, room_tz), local_us(day, f, room_tz), serves))
         cal.presence[rad_id] = entries
     found: dict[int, set[str]] = defaultdict(set)

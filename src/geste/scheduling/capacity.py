@@ -114,41 +114,56 @@ def presence(
     asked_room: int | None = None,
 ) -> dict[int, list[tuple[Interval, int | None]]]:
     """Each radiologist's rostered windows (with the room they are restricted to, if any): an
-    entry restricted to a room in that room's site's zone, an unrestricted one in the zone of
-    `asked_room` (the room it is checked against, read in the same query) or else `zone`;
-    between two local dates (inclusive)."""
+    entry restricted to a room in that room's site's zone and without its region's public
+    holidays, an unrestricted one in the zone and region of `asked_room` (the room it is
+    checked against, read in the same query) or else `zone` and national holidays; between
+    two local dates (inclusive)."""
     qs = RosterEntry.objects.all()
     if radiologist_ids is not None:
         qs = qs.filter(radiologist_id__in=list(radiologist_ids))
     asked: Any = Value("", output_field=CharField())
+    asked_region: Any = Value("", output_field=CharField())
     if asked_room is not None:
-        asked = Subquery(Room.objects.filter(pk=asked_room).values("site__time_zone")[:1])
-    weekly: dict[int, dict[int, list[tuple[time, time, int | None, tzinfo]]]] = defaultdict(
+        site = Room.objects.filter(pk=asked_room)
+        asked = Subquery(site.values("site__time_zone")[:1])
+        asked_region = Subquery(site.values("site__holiday_region")[:1])
+    weekly: dict[int, dict[int, list[tuple[time, time, int | None, tzinfo, str]]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    for rad_id, weekday, start, end, room_id, room_zone, asked_zone in qs.annotate(
-        asked_zone=asked
-    ).values_list(
+    for (
+        rad_id,
+        weekday,
+        start,
+        end,
+        room_id,
+        room_zone,
+        region,
+        asked_zone,
+        asked_at,
+    ) in qs.annotate(asked_zone=asked, asked_region=asked_region).values_list(
         "radiologist_id",
         "weekday",
         "start",
         "end",
         "room_id",
         "room__site__time_zone",
+        "room__site__holiday_region",
         "asked_zone",
+        "asked_region",
     ):
         if room_id is not None:
             tz = site_zone(room_zone)
         else:
             tz = site_zone(asked_zone) if asked_zone else zone
-        weekly[rad_id][weekday].append((start, end, room_id, tz))
+            region = asked_at or ""
+        weekly[rad_id][weekday].append((start, end, room_id, tz, region or ""))
     out: dict[int, list[tuple[Interval, int | None]]] = {}
     for rad_id, by_day in weekly.items():
         entries: list[tuple[Interval, int | None]] = []
         for day in days(first, last):
-            if is_public_holiday(day):
-                continue
-            for begin, finish, only_room, where in by_day.get(day.weekday(), ()):
+            for begin, finish, only_room, where, region in by_day.get(day.weekday(), ()):
+                if is_public_holiday(day, region):
+                    continue
                 entries.append(
                     (Interval(local_at(day, begin, where), local_at(day, finish, where)), only_room)
                 )
