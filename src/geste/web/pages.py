@@ -51,6 +51,16 @@ def questionnaire_page(
                     "takes_anticoagulant",
                     _("Choisissez le médicament dans la liste et la date de la dernière prise."),
                 )
+            elif form.cleaned_data["takes_anticoagulant"] == "no" and listed:
+                # A drug listed under a "no" is a contradiction nobody may settle for her: the
+                # rows are shown again (they hold a value) and she corrects one or the other.
+                form.add_error(
+                    "takes_anticoagulant",
+                    _(
+                        "Vous avez répondu non, mais un médicament est indiqué : corrigez la "
+                        "réponse ou effacez la ligne du médicament."
+                    ),
+                )
             else:
                 questionnaire_submit(
                     patient=patient,
