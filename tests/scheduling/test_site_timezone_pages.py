@@ -363,3 +363,61 @@ def test_slot_engine_roster_skips_the_regions_holidays(radiologist, restricted):
         if from_us(start).date() == GOOD_FRIDAY
     }
     assert friday == {paris.pk}
+
+
+# --- The JSON API: local dates of each site, times with the site's offset --------------------
+
+
+def test_api_slots_between_local_dates(frozen, alice, receptionist, rostered):  # type: ignore[no-untyped-def]
+    """A Réunion room open 00:30-02:00 local: Tuesday's slots there are Monday evening in
+    Paris; Wednesday's (Tuesday evening in Paris) are not Tuesday's."""
+    room = _room("Réunion", "Indian/Reunion")
+    RosterEntry.objects.all().delete()
+    for weekday in range(5):
+        OpeningHours.objects.create(room=room, weekday=weekday, start=time(0, 30), end=time(2))
+        RosterEntry.objects.create(
+            radiologist=rostered, weekday=weekday, start=time(0), end=time(3)
+        )
+    _, raw = ApiToken.issue(receptionist)
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get(
+        "/api/v1/slots",
+        {
+            "procedure": FACET,
+            "kind": "consultation",
+            "start": "2026-03-10",
+            "end": "2026-03-10",
+            "patient": alice.pk,
+        },
+    )
+    assert response.status_code == 200, response.content
+    starts = [s["start"] for s in response.json()]
+    assert starts[0] == "2026-03-10T00:30:00+04:00"
+    assert all(s.startswith("2026-03-10T") for s in starts) and len(starts) == 4
+
+
+def test_api_booking_answers_in_the_sites_offset(cayenne_open, alice, receptionist):  # type: ignore[no-untyped-def]
+    _, raw = ApiToken.issue(receptionist)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    response = api.post(
+        "/api/v1/appointments",
+        json.dumps(
+            {
+                "patient": alice.pk,
+                "kind": "consultation",
+                "procedure": FACET,
+                "start": "2026-03-10T08:00:00-03:00",
+                "room": cayenne_open.pk,
+                "radiologist": RosterEntry.objects.first().radiologist_id,
+            }
+        ),
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    booked = response.json()
+    assert (booked["start"], booked["end"]) == (
+        "2026-03-10T08:00:00-03:00",
+        "2026-03-10T08:20:00-03:00",
+    )
+    cancelled = api.delete(f"/api/v1/appointments/{booked['id']}?reason=test")
+    assert cancelled.status_code == 200, cancelled.content
+    assert cancelled.json()["start"] == "2026-03-10T08:00:00-03:00"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal
 
 from django.db import IntegrityError, transaction
@@ -25,7 +25,9 @@ from geste.api.auth import api_auth
 from geste.api.errors import ERRORS, ErrorOut
 from geste.audit.services import log_action, written_at_end
 from geste.clinic.models import Procedure, Role, Room, User
+from geste.clinic.selectors import site_zone
 from geste.pathway.booking import appointment_book, appointment_cancel, earliest_slots
+from geste.pathway.prerequisites import site_zones
 from geste.pathway.services import request_for_consultation
 from geste.patients.models import Patient
 from geste.scheduling import capacity
@@ -82,15 +84,16 @@ class CancelIn(Schema):
     reason: str = Field("", max_length=2000)
 
 
-def _out(a: Appointment) -> dict[str, Any]:
-    """The AppointmentOut of `a`, JSON-ready (the idempotency record stores it as is)."""
+def _out(a: Appointment, zone: tzinfo) -> dict[str, Any]:
+    """The AppointmentOut of `a`, JSON-ready (the idempotency record stores it as is); its
+    times in `zone`, its room's site's."""
     return {
         "id": a.pk,
         "patient": a.patient_id,
         "kind": a.kind,
         "procedure": a.procedure.code,
-        "start": a.start.astimezone(PARIS).isoformat(),
-        "end": a.end.astimezone(PARIS).isoformat(),
+        "start": a.start.astimezone(zone).isoformat(),
+        "end": a.end.astimezone(zone).isoformat(),
         "room": a.room_id,
         "radiologist": a.radiologist_id,
         "status": a.status,
@@ -103,7 +106,8 @@ def _field_error(field: str, message: str) -> tuple[int, dict[str, Any]]:
 
 
 def _get(model: Any, field: str, **lookup: Any) -> Any:
-    obj = model.objects.filter(**lookup).first()
+    """`model` (or a queryset of it) filtered by `lookup`: the first, or _Invalid."""
+    obj = getattr(model, "objects", model).filter(**lookup).first()
     if obj is None:
         raise _Invalid(field, "not found")
     return obj
@@ -125,7 +129,7 @@ def slots(
     patient: int | None = Query(None, ge=1, le=MAX_ID),
     limit: int = 100,
 ) -> list[dict[str, Any]]:
-    """Free slots between two local dates (inclusive).
+    """Free slots between two local dates (inclusive), each room's in its site's zone.
 
     `patient` is required for `kind=procedure`: a procedure's prerequisites (validated
     indication, blood-test lead time, anticoagulant hold) are the patient's, and slots listed
@@ -159,8 +163,11 @@ def slots(
             request=request,
             details={"via": "api.slots", "kind": kind},
         )
-    not_before = max(capacity.local_at(start, time.min), timezone.now())
-    not_after = capacity.local_at(end + timedelta(days=1), time.min)
+    # The window spans the dates of every site's zone (one read of the zones); each slot is
+    # then kept when its own local date (it comes in its room's zone) is one of them.
+    zones = {site_zone(z) for z in site_zones()} or {PARIS}
+    not_before = max(min(capacity.local_at(start, time.min, z) for z in zones), timezone.now())
+    not_after = max(capacity.local_at(end + timedelta(days=1), time.min, z) for z in zones)
     found = earliest_slots(
         procedure=proc,
         patient=who,
@@ -173,6 +180,7 @@ def slots(
     return [
         {"start": s.start, "end": s.end, "room": s.room.pk, "radiologist": s.radiologist.pk}
         for s in found
+        if start <= s.start.date() <= end
     ]
 
 
@@ -180,7 +188,7 @@ def _book(request: HttpRequest, payload: AppointmentIn) -> tuple[int, dict[str, 
     try:
         patient = _get(Patient, "patient", pk=payload.patient)
         procedure = _get(Procedure, "procedure", code=payload.procedure)
-        room = _get(Room, "room", pk=payload.room)
+        room = _get(Room.objects.select_related("site"), "room", pk=payload.room)
         radiologist = _get(User, "radiologist", pk=payload.radiologist, role=Role.RADIOLOGIST)
     except _Invalid as exc:
         return _field_error(exc.field, exc.message)
@@ -212,7 +220,7 @@ def _book(request: HttpRequest, payload: AppointmentIn) -> tuple[int, dict[str, 
         return 409, {"detail": str(exc)}
     except BookingError as exc:
         return 422, {"detail": str(exc)}
-    return 201, _out(appointment)
+    return 201, _out(appointment, site_zone(room.site.time_zone))
 
 
 @router.post(
@@ -260,9 +268,10 @@ def cancel_appointment(
     reason: str = Query("", max_length=2000),
     body: CancelIn | None = Body(None),  # noqa: B008 - ninja's way to declare a body
 ) -> Status[Any]:
-    appointment = Appointment.objects.filter(pk=appointment_id).first()
+    appointment = Appointment.objects.select_related("room__site").filter(pk=appointment_id).first()
     if appointment is None:
         raise HttpError(404, "Not found")
+    zone = site_zone(appointment.room.site.time_zone)  # read before the refresh below
     text = (body.reason if body is not None else "") or reason
     if not text.strip():
         return Status(*_field_error("reason", "required"))
@@ -271,4 +280,4 @@ def cancel_appointment(
     except BookingError as exc:
         return Status(422, {"detail": str(exc)})
     appointment.refresh_from_db()
-    return Status(200, _out(appointment))
+    return Status(200, _out(appointment, zone))
