@@ -4,15 +4,21 @@ What it does, bounded in count and time, on loopback only:
 1. creates a fresh PostgreSQL database, migrates it, seeds 4 rooms (open weekdays 08:00-18:00),
    6 radiologists rostered every weekday and skilled for everything, 2,000 patients, and 32
    staff API tokens;
-2. starts `geste serve` (gunicorn) on a free loopback port;
-3. 32 concurrent clients book consultations through `POST /api/v1/appointments` (bearer token,
+2. counts the SQL statements of one booking through the API (in process, as `--profile`);
+3. starts `geste serve` (gunicorn, its default workers and threads for the core count) on a
+   free loopback port;
+4. 32 concurrent clients book consultations through `POST /api/v1/appointments` (bearer token,
    keep-alive), each a distinct free slot, plus 10% deliberate collisions on a slot already
    taken (they must answer 409): booking throughput and p50/p95/p99 latency;
-4. `pgbench -i` then `pgbench -c 32 -T 10` (TPC-B) on a scratch database of the same server,
-   and the ratio bookings / pgbench TPS (goal: >= 20%);
 5. slot search latency, `GET /api/v1/slots` over a 90-day horizon (first 5 options, the
-   portal's "earliest" proposals; and every slot of a day), p50/p95/p99 (goal: p95 < 50 ms);
-6. checks the database for double bookings, then drops both databases.
+   portal's "earliest" proposals; and every slot of a day), p50/p95/p99, by one client and by
+   32 concurrent clients (goal: p95 < 50 ms with 32);
+6. `pgbench -i` then `pgbench -c 32 -T 10` (TPC-B) on a scratch database of the same server,
+   and the ratio bookings / pgbench TPS (goal: >= 20%); then `pgbench -c 1`: the commit rate of
+   one stream of transactions, the bookings' ceiling when the disk is slow (every booking
+   appends to the audit chain under one lock held until its commit);
+7. checks the database for double bookings, then drops both databases; prints the load average
+   (the figures are only comparable within one run on a shared machine).
 
     .venv/bin/python bench/booking.py [--bookings 3000] [--seconds 60] [--workers 4]
     .venv/bin/python bench/booking.py --profile    # one booking, in process, profiled
@@ -22,7 +28,7 @@ What it does, bounded in count and time, on loopback only:
 the patient's message): the SQL statements of one booking (counted with CaptureQueriesContext
 and listed), then cProfile over --profile-n bookings, saved to var/booking.prof (open it with
 `python -m pstats var/booking.prof`) and its top 25 lines printed by cumulative time and by
-own time, per booking.
+own time; then the same for the slot search (statements listed, var/slots.prof, top 15).
 
 Needs a local PostgreSQL (DATABASE_URL-style admin URL in GESTE_BENCH_PG, default
 postgres://postgres@127.0.0.1:5432/postgres) and pgbench. Never asserts timings.
@@ -415,7 +421,8 @@ def run_pgbench(name: str) -> tuple[float, float]:
     """TPC-B TPS with CLIENTS clients, then with one: the commit rate of a single stream of
     transactions, each waiting for its own flush to disk. Every booking appends to the audit
     chain under one lock held until its commit, so bookings commit one after another: that
-    rate is their ceiling, whatever the server does."""
+    rate is their ceiling (reached when the disk is slow; with a fast disk the server's CPU
+    limits first)."""
     url = db_url(name)
     subprocess.run(["pgbench", "-i", "-q", "-s", "10", url], check=True, capture_output=True)
     tps = []
