@@ -15,13 +15,14 @@ A step that is COMPLETED or DISCONTINUED may no longer be changed (PS3.4 F.7.2.2
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from django.db import transaction
 from pydicom.dataset import Dataset
 
 from geste import PARIS
 from geste.audit.services import log_action
+from geste.clinic.selectors import site_zone
 from geste.dicom import identifiers as ids
 from geste.dicom.models import ModalityStation, PerformedStep, StepStatus
 from geste.pathway.models import ProcedureRequest
@@ -42,13 +43,14 @@ class MppsError(Exception):
         self.comment = comment
 
 
-def _when(ds: Dataset, date_kw: str, time_kw: str) -> datetime | None:
+def _when(ds: Dataset, date_kw: str, time_kw: str, zone: tzinfo = PARIS) -> datetime | None:
+    """A date and time the unit wrote: its room's local time (`zone`, its site's)."""
     d = str(ds.get(date_kw) or "").strip()
     t = str(ds.get(time_kw) or "").strip().split(".")[0]
     if len(d) != 8:
         return None
     try:
-        return datetime.strptime(d + t.ljust(6, "0")[:6], "%Y%m%d%H%M%S").replace(tzinfo=PARIS)
+        return datetime.strptime(d + t.ljust(6, "0")[:6], "%Y%m%d%H%M%S").replace(tzinfo=zone)
     except ValueError:
         return None
 
@@ -90,7 +92,10 @@ def mpps_create(*, uid: str, ds: Dataset, station: ModalityStation) -> Performed
             request=req,
             status=StepStatus.IN_PROGRESS,
             started_at=_when(
-                ds, "PerformedProcedureStepStartDate", "PerformedProcedureStepStartTime"
+                ds,
+                "PerformedProcedureStepStartDate",
+                "PerformedProcedureStepStartTime",
+                site_zone(station.room.site.time_zone),
             ),
         )
         log_action(
@@ -124,7 +129,10 @@ def mpps_update(*, uid: str, ds: Dataset, station: ModalityStation) -> Performed
         if new_status and new_status != StepStatus.IN_PROGRESS:
             step.status = new_status
             step.ended_at = _when(
-                ds, "PerformedProcedureStepEndDate", "PerformedProcedureStepEndTime"
+                ds,
+                "PerformedProcedureStepEndDate",
+                "PerformedProcedureStepEndTime",
+                site_zone(station.room.site.time_zone),
             )
             step.discontinuation_reason = _reason(ds)
         step.save()

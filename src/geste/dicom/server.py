@@ -106,7 +106,12 @@ def _with_db(handler: Callable[..., Any]) -> Callable[..., Any]:
 
 def _station(event: evt.Event) -> ModalityStation | None:
     title = (event.assoc.requestor.ae_title or "").strip()
-    return ModalityStation.objects.filter(ae_title=title, active=True).first()
+    # With its room's site: the unit writes its room's local time (mpps, rdsr).
+    return (
+        ModalityStation.objects.select_related("room__site")
+        .filter(ae_title=title, active=True)
+        .first()
+    )
 
 
 def _caller(event: evt.Event) -> str:

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
+from geste import PARIS
 from geste.audit.services import log_action
+from geste.clinic.selectors import site_zone
 from geste.dicom import identifiers as ids
 from geste.dicom.alerts import dose_alerts_evaluate
 from geste.dicom.models import (
@@ -51,11 +53,34 @@ def _procedure_appointment(request_id: int, day: datetime | None) -> Appointment
         status=AppointmentStatus.CANCELLED
     )
     if day is not None:
-        local = timezone.localtime(day)
-        same_day = qs.filter(start__date=local.date()).order_by("start").first()
+        # The unit's local day (the report's times are in its room's zone, see _in_zone).
+        same_day = qs.filter(_local_day(day)).order_by("start").first()
         if same_day is not None:
             return same_day
     return qs.order_by("-start").first()
+
+
+def _local_day(moment: datetime) -> Q:
+    """Appointments starting on `moment`'s local day, in `moment`'s own zone."""
+    zone = moment.tzinfo or PARIS
+    day = moment.astimezone(zone).date()
+    return Q(
+        start__gte=datetime.combine(day, time.min, tzinfo=zone),
+        start__lt=datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
+
+def _in_zone(summary: DoseSummary, station: ModalityStation | None) -> None:
+    """The report's times are the unit's wall clock (no offset written; rdsr reads them in
+    the default zone): read them in its room's site's zone."""
+    if station is None:
+        return
+    zone = site_zone(station.room.site.time_zone)
+    if summary.performed_at is not None:
+        summary.performed_at = summary.performed_at.replace(tzinfo=zone)
+    for event in summary.events:
+        if event.started_at is not None:
+            event.started_at = event.started_at.replace(tzinfo=zone)
 
 
 def find_match(summary: DoseSummary) -> Match | None:
@@ -75,12 +100,11 @@ def find_match(summary: DoseSummary) -> Match | None:
     if request_id is None and summary.performed_at is not None:
         pid = ids.parse(summary.patient_id, "P")
         if pid is not None:
-            day = timezone.localtime(summary.performed_at).date()
             appts = list(
                 Appointment.objects.filter(
+                    _local_day(summary.performed_at),
                     patient_id=pid,
                     kind=AppointmentKind.PROCEDURE,
-                    start__date=day,
                     request__isnull=False,
                 ).exclude(status=AppointmentStatus.CANCELLED)[:2]
             )
@@ -109,6 +133,7 @@ def dose_report_import(
     existing = DoseReport.objects.filter(sop_instance_uid=summary.sop_instance_uid).first()
     if existing is not None:
         return existing, False
+    _in_zone(summary, station)
     name = _store_file(raw, summary.sop_instance_uid)
     try:
         with transaction.atomic():
@@ -185,7 +210,11 @@ def dose_report_match(*, report: DoseReport, request: ProcedureRequest, actor: A
         locked = DoseReport.objects.select_for_update().get(pk=report.pk)
         if locked.request_id is not None:
             raise MatchError("dose report already matched")
-        appt = _procedure_appointment(request.pk, locked.performed_at)
+        at = locked.performed_at
+        if at is not None:  # the unit's local day: its room's site's (the default's without)
+            station = locked.station
+            at = at.astimezone(site_zone(station.room.site.time_zone) if station else PARIS)
+        appt = _procedure_appointment(request.pk, at)
         _attach(locked, Match(request, appt, MatchMethod.MANUAL), actor=actor)
         log_action(
             actor=actor,
