@@ -21,6 +21,7 @@ from django.urls import reverse
 from geste import PARIS
 from geste.api.models import ApiToken
 from geste.clinic.models import Modality, Room, Site
+from geste.crisis.recovery import capacity_for
 from geste.pathway.booking import earliest_slots, procedure_guard
 from geste.pathway.models import RequestState
 from geste.planning.slotcore import from_us
@@ -421,3 +422,19 @@ def test_api_booking_answers_in_the_sites_offset(cayenne_open, alice, receptioni
     cancelled = api.delete(f"/api/v1/appointments/{booked['id']}?reason=test")
     assert cancelled.status_code == 200, cancelled.content
     assert cancelled.json()["start"] == "2026-03-10T08:00:00-03:00"
+
+
+# --- The recovery plan's capacity: each room's local days ------------------------------------
+
+
+def test_recovery_capacity_on_the_rooms_local_day(alice, radiologist):  # type: ignore[no-untyped-def]
+    """A Réunion room open 00:00-04:00 local: Monday's four hours there (Sunday evening in
+    Paris) are Monday's capacity, less Monday 01:30's half-hour appointment."""
+    room = _room("Réunion", "Indian/Reunion")
+    for weekday in range(5):
+        OpeningHours.objects.create(room=room, weekday=weekday, start=time(0), end=time(4))
+    _appointment(alice, room, radiologist, datetime(2026, 3, 9, 1, 30, tzinfo=REUNION))
+    monday = datetime(2026, 3, 9).date()
+    room_days, _rads = capacity_for(monday, monday)
+    minutes = {(d.day, d.room_id): d.minutes for d in room_days}
+    assert minutes[(monday, room.pk)] == 240 - 30

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from geste import PARIS
 from geste.audit.services import log_action
 from geste.clinic.models import Role, Room, User
+from geste.clinic.selectors import site_zone
 from geste.crisis.errors import CrisisError
 from geste.crisis.models import (
     CrisisPeriod,
@@ -51,6 +52,7 @@ from geste.scheduling.models import (
     OpeningHours,
     RosterEntry,
 )
+from geste.scheduling.selectors import on_local_days
 
 DEFAULT_DAY_MINUTES = 600  # 08:00-18:00, when no opening hours or roster are set
 HORIZON_WEEKS = 12
@@ -88,9 +90,10 @@ def _minutes(start: datetime, end: datetime) -> int:
 
 def capacity_for(first: date, last: date) -> tuple[list[RoomDay], list[RadiologistDay]]:
     """Minutes per room and per radiologist on each day, minus the appointments already booked."""
-    rooms = list(Room.objects.filter(active=True))
+    rooms = list(Room.objects.filter(active=True).select_related("site"))
     room_ids = [r.pk for r in rooms]
     modality = {r.pk: r.modality for r in rooms}
+    zones = {r.pk: site_zone(r.site.time_zone) for r in rooms}
     workdays = [
         d
         for d in capacity.days(first, last)
@@ -100,7 +103,8 @@ def capacity_for(first: date, last: date) -> tuple[list[RoomDay], list[Radiologi
     if OpeningHours.objects.filter(room_id__in=room_ids).exists():
         for room_id, windows in capacity.room_windows(room_ids, first, last).items():
             for iv in windows:
-                room_min[(timezone.localtime(iv.start).date(), room_id)] += _minutes(
+                # On its room's local day (its site's zone).
+                room_min[(iv.start.astimezone(zones[room_id]).date(), room_id)] += _minutes(
                     iv.start, iv.end
                 )
     else:
@@ -112,7 +116,7 @@ def capacity_for(first: date, last: date) -> tuple[list[RoomDay], list[Radiologi
     if RosterEntry.objects.exists():
         for rad_id, entries in capacity.presence(None, first, last).items():
             for iv, room_only in entries:
-                key = (timezone.localtime(iv.start).date(), rad_id)
+                key = (iv.start.date(), rad_id)  # in the zone it is read in (its room's)
                 rad_min[key] += _minutes(iv.start, iv.end)
                 rad_rooms[key].add(room_only)
     else:
@@ -126,10 +130,11 @@ def capacity_for(first: date, last: date) -> tuple[list[RoomDay], list[Radiologi
         datetime.combine(first, datetime.min.time(), tzinfo=PARIS),
         datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=PARIS),
     )
-    for start, end, room_id, rad_id in Appointment.objects.filter(
-        status__in=ACTIVE_STATUSES, start__lt=span[1], end__gt=span[0]
-    ).values_list("start", "end", "room_id", "radiologist_id"):
-        d = timezone.localtime(start).date()
+    # Each appointment on its room's local day (its site's zone rides on the row).
+    for start, end, room_id, rad_id, zone in Appointment.objects.filter(
+        on_local_days(*span, overlap=True), status__in=ACTIVE_STATUSES
+    ).values_list("start", "end", "room_id", "radiologist_id", "room__site__time_zone"):
+        d = start.astimezone(site_zone(zone)).date()
         used = _minutes(start, end)
         if (d, room_id) in room_min:
             room_min[(d, room_id)] = max(0, room_min[(d, room_id)] - used)
@@ -161,6 +166,7 @@ def backlog_items(
 ) -> list[tuple[BacklogItem, str]]:
     """One item per deferred request, with the appointment kind to book."""
     policy = load_policy(policy_id)
+    # The plan's first day is the centre's (crisis end, next workday): its default zone.
     start_at = datetime.combine(first_day, datetime.min.time(), tzinfo=PARIS)
     last_decision: dict[int, str] = {}
     for request_id, final in (

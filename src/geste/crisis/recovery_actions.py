@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from geste import PARIS
 from geste.audit.services import log_action, written_at_end
 from geste.clinic.models import Room, User
+from geste.clinic.selectors import site_zone
 from geste.crisis.effects import resume
 from geste.crisis.errors import CrisisError
 from geste.crisis.models import CrisisJob, PlanStatus, RecoveryItem, RecoveryPlan
@@ -37,7 +38,9 @@ class AcceptResult:
 
 def _slot(item: RecoveryItem) -> tuple[datetime, Room, User] | None:
     assert item.day is not None
-    day_start = datetime.combine(item.day, time.min, tzinfo=PARIS)
+    # The plan's day is the room's local day (its site's zone; the default's without a room).
+    zone = site_zone(item.room.site.time_zone) if item.room is not None else PARIS
+    day_start = datetime.combine(item.day, time.min, tzinfo=zone)
     not_before = max(day_start, timezone.now())
     not_after = day_start + timedelta(days=1)
     req = item.request
@@ -114,7 +117,7 @@ def plan_accept(*, plan: RecoveryPlan, actor: Any, job_id: int | None = None) ->
     booked, failed = 0, []
     items = list(
         plan.items.filter(removed=False, day__isnull=False, appointment__isnull=True)
-        .select_related("request__patient", "request__procedure", "room")
+        .select_related("request__patient", "request__procedure", "room__site")
         .order_by("day", "-priority_weight", "id")
     )
     if job_id is not None:
