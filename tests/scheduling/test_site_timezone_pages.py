@@ -24,6 +24,7 @@ from geste.clinic.models import Modality, Room, Site
 from geste.crisis.recovery import capacity_for
 from geste.pathway.booking import earliest_slots, procedure_guard
 from geste.pathway.models import RequestState
+from geste.pathway.records import Prescription, PrescriptionKind
 from geste.planning.slotcore import from_us
 from geste.scheduling import capacity
 from geste.scheduling.calendars import load_calendars
@@ -438,3 +439,12 @@ def test_recovery_capacity_on_the_rooms_local_day(alice, radiologist):  # type: 
     room_days, _rads = capacity_for(monday, monday)
     minutes = {(d.day, d.room_id): d.minutes for d in room_days}
     assert minutes[(monday, room.pk)] == 240 - 30
+
+
+def test_blood_test_prescription_before_the_procedures_local_day(elsewhere, alice, radiologist):  # type: ignore[no-untyped-def]
+    """Cayenne's Monday 21:10 procedure (Tuesday 01:10 in Paris): "à réaliser avant" Monday."""
+    appointment = Appointment.objects.get(start=datetime(2026, 3, 9, 21, 10, tzinfo=CAYENNE))
+    prescription = Prescription.objects.create(
+        request=appointment.request, kind=PrescriptionKind.BLOOD_TEST, prescriber=radiologist
+    )
+    assert prescription.perform_before == datetime(2026, 3, 9).date()

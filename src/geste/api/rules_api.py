@@ -199,7 +199,7 @@ def triage_cases(request: HttpRequest, params: Query[TriageParams]) -> Any:
     if isinstance(parsed, JsonResponse):
         return parsed
     cases, many = parsed
-    today = params.today or datetime.now(PARIS).date()
+    today = params.today or datetime.now(PARIS).date()  # the rules engine's: centre-wide
     results = [triage(case, policy, today).to_json() for case in cases]
     log_action(
         actor=request.user,

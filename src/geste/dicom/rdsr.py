@@ -278,7 +278,8 @@ def _dicom_datetime(value: str) -> datetime | None:
     if len(value) < 8:
         return None
     try:
-        # The units run on local time and write no offset.
+        # The units run on local time and write no offset: the default zone here, re-read
+        # in the station's room's zone on import (services._in_zone).
         return datetime.strptime(value[:14].ljust(14, "0"), "%Y%m%d%H%M%S").replace(tzinfo=PARIS)
     except ValueError:
         return None

@@ -297,6 +297,7 @@ def _build(
         pregnant = checked
 
     lab = _pick_lab(histories.labs[patient_id], ref)
+    # The engine's case format: ages on the centre's (default zone's) date, a day at most off.
     age = max(0, min(120, _age(born, ref.astimezone(PARIS).date())))
     values = (
         *(str(pk), code, region, scheduled),

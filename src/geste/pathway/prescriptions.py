@@ -132,6 +132,7 @@ def blood_test_default_date(now: Any = None) -> Any:
     procedure needing it can be booked, see prerequisites)."""
     now = now or timezone.now()
     lead = CentreSettings.current().blood_test_lead_days
+    # No procedure booked, so no site yet: the centre's default zone.
     return now.astimezone(PARIS).date() + timedelta(days=lead)
 
 

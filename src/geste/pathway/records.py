@@ -13,7 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from geste import PARIS
+from geste.clinic.selectors import site_zone
 from geste.scheduling.models import Appointment, AppointmentKind, AppointmentStatus
 
 USER = settings.AUTH_USER_MODEL
@@ -84,11 +84,12 @@ class Prescription(models.Model):
                 kind=AppointmentKind.PROCEDURE,
                 status__in=(AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN),
             )
+            .select_related("room__site")
             .order_by("start")
             .first()
         )
-        if appt is not None:
-            return appt.start.astimezone(PARIS).date()
+        if appt is not None:  # the procedure's local day, at its site
+            return appt.start.astimezone(site_zone(appt.room.site.time_zone)).date()
         return self.perform_before_default
 
 

@@ -161,7 +161,7 @@ def load(*, context: dict[str, Any], progress: IO[str] | None = None) -> None:
                             procedure=proc,
                             room=room,
                             radiologist=rad,
-                            start=t.astimezone(PARIS),
+                            start=t.astimezone(PARIS),  # the demo's one site is in Paris
                             end=end,
                             status=status,
                             video=kind == AppointmentKind.CONSULTATION and rng.random() < 0.15,

@@ -120,6 +120,7 @@ def dose_levels(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     since = _day(request.GET.get("du"), today - timedelta(days=365))
     until = _day(request.GET.get("au"), today)
+    # A reporting period of the whole centre (all sites): its default zone's days.
     rows = dose_by_room_procedure(
         since=datetime.combine(since, time.min, tzinfo=PARIS),
         until=datetime.combine(until + timedelta(days=1), time.min, tzinfo=PARIS),
