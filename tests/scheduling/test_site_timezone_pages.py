@@ -146,13 +146,13 @@ def test_dashboard_consultations(frozen, alice, radiologist):  # type: ignore[no
 
 
 def test_a_paris_site_reads_no_other_day(frozen, alice, radiologist, receptionist):  # type: ignore[no-untyped-def]
-    """Paris's own rows keep their exact bounds: 23:50 on Sunday is not Monday's."""
+    """Paris's own rows keep their exact bounds: 23:20 on Sunday is not Monday's."""
     room = _room("Paris", "Europe/Paris")
     paris = ZoneInfo("Europe/Paris")
-    _appointment(alice, room, radiologist, datetime(2026, 3, 8, 23, 50, tzinfo=paris))
+    _appointment(alice, room, radiologist, datetime(2026, 3, 8, 23, 20, tzinfo=paris))
     _appointment(alice, room, radiologist, datetime(2026, 3, 9, 0, 10, tzinfo=paris))
     text = client_for(receptionist).get(reverse("staff:reception") + "?tout=1").content.decode()
-    assert "00:10" in text and "23:50" not in text
+    assert "00:10" in text and "23:20" not in text
 
 
 # --- FHIR: times carry the site's offset; a bare date is each site's local day -------------
