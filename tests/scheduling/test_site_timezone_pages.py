@@ -448,3 +448,15 @@ def test_blood_test_prescription_before_the_procedures_local_day(elsewhere, alic
         request=appointment.request, kind=PrescriptionKind.BLOOD_TEST, prescriber=radiologist
     )
     assert prescription.perform_before == datetime(2026, 3, 9).date()
+
+
+@pytest.mark.parametrize("action", ["staff:staff_cancel", "staff:staff_no_show"])
+def test_planner_actions_return_to_the_local_day(elsewhere, receptionist, action):  # type: ignore[no-untyped-def]
+    """After cancelling (or marking absent) Réunion's Monday 01:30, the planner opens on
+    Monday, the day it is listed on (Sunday in Paris)."""
+    appointment = Appointment.objects.get(start=datetime(2026, 3, 9, 1, 30, tzinfo=REUNION))
+    response = client_for(receptionist).post(
+        reverse(action, args=[appointment.pk]), {"reason": "Demande de la patiente"}
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith("?jour=2026-03-09")

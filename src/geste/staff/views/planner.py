@@ -101,9 +101,14 @@ def staff_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Rendez-vous déplacé."))
-            moved = timezone.localtime(form.start()).date()
+            moved = form.start().date()  # in the new room's zone: its local day
             return redirect(f"{_planner_url()}?jour={moved.isoformat()}")
     return render(request, "staff/staff_move.html", {"a": appointment, "form": form})
+
+
+def _local_day(appointment: Appointment) -> date:
+    """The appointment's day on the planner: its room's site's local day."""
+    return appointment.start.astimezone(site_zone(appointment.room.site.time_zone)).date()
 
 
 def _planner_url() -> str:
@@ -125,8 +130,7 @@ def staff_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Rendez-vous annulé."))
-            day = timezone.localtime(appointment.start).date()
-            return redirect(f"{_planner_url()}?jour={day.isoformat()}")
+            return redirect(f"{_planner_url()}?jour={_local_day(appointment).isoformat()}")
     return render(request, "staff/staff_cancel.html", {"a": appointment, "form": form})
 
 
@@ -138,5 +142,4 @@ def staff_no_show(request: HttpRequest, appointment_id: int) -> HttpResponse:
         appointment_mark_no_show(appointment=appointment, actor=request.user)
     except BookingError as exc:
         messages.error(request, str(exc))
-    day = timezone.localtime(appointment.start).date()
-    return redirect(f"{_planner_url()}?jour={day.isoformat()}")
+    return redirect(f"{_planner_url()}?jour={_local_day(appointment).isoformat()}")
