@@ -29,6 +29,7 @@ from geste.planning.slotcore import from_us
 from geste.scheduling import capacity
 from geste.scheduling.calendars import load_calendars
 from geste.scheduling.errors import BookingError
+from geste.scheduling.forms import slot_value
 from geste.scheduling.models import Appointment, AppointmentKind, OpeningHours, RosterEntry
 from tests.conftest import client_for
 from tests.scheduling.conftest import skill_all, validated_request
@@ -460,3 +461,23 @@ def test_planner_actions_return_to_the_local_day(elsewhere, receptionist, action
     )
     assert response.status_code == 302
     assert response["Location"].endswith("?jour=2026-03-09")
+
+
+def test_reception_booking_names_the_local_time_and_day(frozen, alice, receptionist, rostered):  # type: ignore[no-untyped-def]
+    """Réunion's Tuesday 00:30 (Monday 21:30 in Paris): booked, the planner opens on Tuesday
+    and the confirmation names 00:30."""
+    room = _room("Réunion", "Indian/Reunion")
+    RosterEntry.objects.all().delete()
+    for weekday in range(5):
+        OpeningHours.objects.create(room=room, weekday=weekday, start=time(0, 30), end=time(2))
+        RosterEntry.objects.create(
+            radiologist=rostered, weekday=weekday, start=time(0), end=time(3)
+        )
+    value = slot_value(datetime(2026, 3, 10, 0, 30, tzinfo=REUNION), room.pk, rostered.pk)
+    query = f"?patient={alice.pk}&procedure={FACET}&kind=consultation&after=2026-03-10"
+    client = client_for(receptionist)
+    response = client.post(reverse("staff:staff_book") + query, {"slot": value})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response["Location"].endswith("?jour=2026-03-10")
+    page = client.get(response["Location"]).content.decode()
+    assert "10/03/2026 à 00:30" in page

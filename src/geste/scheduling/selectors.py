@@ -41,7 +41,7 @@ def resolve_slot(value: str) -> SlotOption:
     if parsed is None:
         raise BookingError(_("Choisissez un créneau."))
     start, room_id, radiologist_id = parsed
-    room = Room.objects.filter(pk=room_id, active=True).first()
+    room = Room.objects.select_related("site").filter(pk=room_id, active=True).first()
     radiologist = User.objects.filter(pk=radiologist_id, role=Role.RADIOLOGIST).first()
     if room is None or radiologist is None:
         raise BookingError(_("Ce créneau n'existe plus. Choisissez-en un autre."))

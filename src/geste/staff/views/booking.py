@@ -11,11 +11,11 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from geste.clinic.models import Room, User
+from geste.clinic.selectors import site_zone
 from geste.pathway import selectors
 from geste.pathway.booking import OVERRIDE_ROLES, appointment_book, earliest_slots
 from geste.pathway.models import RequestState
@@ -131,13 +131,14 @@ def staff_book(request: HttpRequest) -> HttpResponse:
             else:
                 slot_error = message
         else:
+            # The room's site's local time, and its local day on the planner.
+            local = appointment.start.astimezone(site_zone(appointment.room.site.time_zone))
             messages.success(
                 request,
                 _("Rendez-vous enregistré le %(when)s.")
-                % {"when": timezone.localtime(appointment.start).strftime("%d/%m/%Y à %H:%M")},
+                % {"when": local.strftime("%d/%m/%Y à %H:%M")},
             )
-            day = timezone.localtime(appointment.start).date().isoformat()
-            return redirect(f"{reverse('staff:planner')}?jour={day}")
+            return redirect(f"{reverse('staff:planner')}?jour={local.date().isoformat()}")
     options: list[Any] = []
     if what is not None:
         after = what.get("after")
@@ -192,7 +193,9 @@ def procedure_book(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         _("Geste programmé le %(when)s, %(room)s.")
         % {
-            "when": timezone.localtime(appointment.start).strftime("%d/%m/%Y à %H:%M"),
+            "when": appointment.start.astimezone(site_zone(room.site.time_zone)).strftime(
+                "%d/%m/%Y à %H:%M"
+            ),
             "room": room.name,
         },
     )
