@@ -82,6 +82,7 @@ def search_slots(
     lo, hi = to_us(not_before), to_us(not_after)
     if not usable or lo + duration // _US > hi:  # in integers: real time, not the wall clock
         return []
+    # The default zone's dates: load_calendars adds a day on each side for other zones.
     first = not_before.astimezone(PARIS).date()
     last = not_after.astimezone(PARIS).date()
     calendars = load_calendars(usable, first, last)
