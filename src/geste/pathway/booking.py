@@ -33,7 +33,14 @@ from geste.clinic.messages import message_send, site_link
 from geste.clinic.models import MessageKind, Procedure, Room, User
 from geste.clinic.selectors import site_zone
 from geste.pathway.crisis_gate import crisis_guard, crisis_refusal
-from geste.pathway.instructions import changed_message, fingerprints, tell_if_changed
+from geste.pathway.instructions import (
+    booking_dates,
+    changed_message,
+    fingerprints,
+    is_upcoming,
+    tell_changed,
+    tell_if_changed,
+)
 from geste.pathway.models import RequestState
 from geste.pathway.prerequisites import Prerequisites, prerequisites, site_zones
 from geste.pathway.services import request_transition
@@ -181,8 +188,16 @@ def appointment_book(
             room=room,
         ).request
     end = start + session_length(kind=kind, procedure=procedure, request=request)
-    # The patient's instructions before the booking, to tell her if it changes them.
-    before = fingerprints(patient) if kind == AppointmentKind.PROCEDURE else None
+    # The patient's instructions before the booking, to tell her if it changes them. Only the
+    # booked request's can change (its appointment is its own), and a request given its first
+    # date changes them for sure ("no date yet" becomes the date): nothing to compute then.
+    procedure_request = request if kind == AppointmentKind.PROCEDURE else None
+    first_date = procedure_request is not None and booking_dates(procedure_request.pk)
+    before = (
+        fingerprints(patient, procedure_request.pk)
+        if procedure_request is not None and not first_date
+        else None
+    )
     # The audit events are written at the end: other bookings wait on the chain's lock for
     # the insert and the commit only, not for this booking's reads and checks.
     with written_at_end():
@@ -200,9 +215,17 @@ def appointment_book(
             override_reason=override_reason,
         )
         _advance_request(request, kind, actor)
-        changed = before is not None and tell_if_changed(
-            patient=patient, before=before, actor=actor, notify=not tell_patient
-        )
+        changed = False
+        if procedure_request is not None:
+            pk = procedure_request.pk
+            if first_date:  # changed if shown now (a request not shown before had none)
+                moved = [pk] if is_upcoming(pk) else []
+            else:
+                after = fingerprints(patient, pk)
+                moved = [pk] if after and (before or {}).get(pk) != after[pk] else []
+            changed = tell_changed(
+                patient=patient, changed=moved, actor=actor, notify=not tell_patient
+            )
         if tell_patient:
             booked = (
                 MessageKind.PROCEDURE_BOOKED

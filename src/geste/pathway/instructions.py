@@ -97,7 +97,9 @@ def _appointment(request: ProcedureRequest) -> Appointment | None:
     )
 
 
-def _stops(case: Any, start: datetime, zone: tzinfo = PARIS) -> tuple[DrugStop, ...]:
+def _stops(
+    case: Any, start: datetime, zone: tzinfo = PARIS, settings_: Any = None
+) -> tuple[DrugStop, ...]:
     """Per declared drug the engine holds: the last dose allowed (start - its interval)."""
     probe = replace(
         case,
@@ -106,7 +108,7 @@ def _stops(case: Any, start: datetime, zone: tzinfo = PARIS) -> tuple[DrugStop, 
             Medication(m.drug, start, m.dose) for m in case.medications if normalise_drug(m.drug)
         ),
     )
-    result = check(probe, safety_settings(), start)
+    result = check(probe, settings_ or safety_settings(), start)
     stops: list[DrugStop] = []
     for finding in result.findings:
         if finding.code != "medication_hold":
@@ -130,6 +132,8 @@ def instructions_for(request: ProcedureRequest) -> Instructions:
     case = case_from_request(request, at=start)
     lines: list[str] = []
     stops: tuple[DrugStop, ...] = ()
+    # The centre's settings (two queries), read once: the holds and the blood test's days.
+    centre = safety_settings() if start is not None else None
     if start is None:
         lines.append(
             _(
@@ -139,7 +143,7 @@ def instructions_for(request: ProcedureRequest) -> Instructions:
         )
     else:
         lines.append(_("Rendez-vous le %(when)s.") % {"when": _when(start, zone)})
-        stops = _stops(case, start, zone)
+        stops = _stops(case, start, zone, centre)
         lines.extend(s.sentence for s in stops)
     held = {s.drug for s in stops}
     high = bleeding_risk(case) == "high"
@@ -176,7 +180,8 @@ def instructions_for(request: ProcedureRequest) -> Instructions:
                 }
             )
         else:
-            first = day - timedelta(days=safety_settings().hemostasis_max_age_days)
+            assert centre is not None  # read with the start
+            first = day - timedelta(days=centre.hemostasis_max_age_days)
             blood = (max(first, timezone.localdate()), day - timedelta(days=1))
             lines.append(
                 _("Prise de sang (plaquettes, INR) à faire entre le %(from)s et le %(until)s.")
@@ -218,24 +223,42 @@ def instructions_for(request: ProcedureRequest) -> Instructions:
     )
 
 
+# The requests whose instructions "Préparer mon geste" shows: still ahead of their procedure.
+UPCOMING = (RequestState.VALIDATED, RequestState.PROCEDURE_BOOKED, RequestState.CHECKED_IN)
+
+
 def upcoming_requests(patient: Patient) -> list[ProcedureRequest]:
     """The patient's requests still ahead of their procedure (what "Préparer mon geste" shows)."""
     return list(
-        ProcedureRequest.objects.filter(
-            patient=patient,
-            state__in=(
-                RequestState.VALIDATED,
-                RequestState.PROCEDURE_BOOKED,
-                RequestState.CHECKED_IN,
-            ),
-        )
+        ProcedureRequest.objects.filter(patient=patient, state__in=UPCOMING)
         .select_related("patient", "procedure")
         .order_by("pk")
     )
 
 
-def fingerprints(patient: Patient) -> dict[int, str]:
-    return {r.pk: instructions_for(r).fingerprint for r in upcoming_requests(patient)}
+def fingerprints(patient: Patient, request_id: int | None = None) -> dict[int, str]:
+    """The fingerprint of each upcoming request of the patient; with `request_id`, of that
+    request alone (if upcoming): a change to one request's appointment changes only its own
+    instructions (instructions_for reads the request's appointment, not its siblings')."""
+    requests = upcoming_requests(patient)
+    if request_id is not None:
+        requests = [r for r in requests if r.pk == request_id]
+    return {r.pk: instructions_for(r).fingerprint for r in requests}
+
+
+def booking_dates(request_id: int) -> bool:
+    """Does booking a procedure for this request give its instructions their first date? True
+    when the request has no waiting procedure appointment yet: its instructions (if shown)
+    say "no date yet" and, once booked, name the date; the caller then knows they change
+    without computing them (the first line differs), and computes them only otherwise."""
+    return not Appointment.objects.filter(
+        request_id=request_id, kind=AppointmentKind.PROCEDURE, status__in=_WAITING
+    ).exists()
+
+
+def is_upcoming(request_id: int) -> bool:
+    """Are the request's instructions shown (one query)?"""
+    return ProcedureRequest.objects.filter(pk=request_id, state__in=UPCOMING).exists()
 
 
 # ------------------------------------------------------------------------- telling the patient
@@ -271,6 +294,12 @@ def tell_if_changed(
     the caller puts the news in its own message (a booking tells once per action)."""
     after = fingerprints(patient)
     changed = sorted(pk for pk, fp in after.items() if before.get(pk) != fp)
+    return tell_changed(patient=patient, changed=changed, actor=actor, notify=notify)
+
+
+def tell_changed(*, patient: Patient, changed: list[int], actor: Any, notify: bool = True) -> bool:
+    """Audit and tell (see tell_if_changed) that the instructions of the requests `changed`
+    changed; False, and nothing done, when the list is empty."""
     if not changed:
         return False
     log_action(
