@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from geste.planning import _aggregate, _solvers
+from geste.planning import _aggregate, _improve, _solvers
 from geste.planning.backlog import (
     DEFAULT_UNPLANNED_PENALTY_DAYS,
     Assignment,
@@ -127,35 +127,45 @@ def solve_recovery(
         if repaired is not None:
             candidates.append(repaired)
     warm = min(candidates, key=problem.objective)
-    result = _solvers.solve_cpsat(
-        spec,
-        _aggregate.counts_of(spec, problem, warm),
-        time_limit_s=max(0.1, time_limit_s - elapsed()),
-        num_workers=num_workers,
-        relative_gap=relative_gap,
-        random_seed=random_seed,
-    )
     constant = problem.constant()
     # GLOP's optimum is exact up to its tolerances: keep a margin so the bound stays valid.
     lp_bound = math.ceil(lp[1] - 1e-6 * max(1.0, abs(lp[1]))) if lp is not None else None
-    if result is None:
-        return problem.plan(
-            warm,
-            best_bound=None if lp_bound is None else constant + lp_bound,
-            solve_seconds=elapsed(),
-            status="HEURISTIC",
-            method="cp-sat",
+    best, bound, status = warm, lp_bound, "HEURISTIC"
+    # Two CP-SAT passes, each followed by the local search (``_improve``): the second starts
+    # from the first's improved plan.
+    for pass_no, share in enumerate((0.6, 1.0)):
+        budget = (time_limit_s - elapsed()) * share
+        if pass_no and budget < 0.5:
+            break
+        result = _solvers.solve_cpsat(
+            spec,
+            _aggregate.counts_of(spec, problem, best),
+            time_limit_s=max(0.1, budget),
+            num_workers=num_workers,
+            relative_gap=relative_gap,
+            random_seed=random_seed,
         )
-    bound = max(result.best_bound, lp_bound) if lp_bound is not None else result.best_bound
-    assignments = _aggregate.assignments_of(spec, problem, result.values)
-    status = result.status
-    if deadlines is not None and not meets(problem, assignments, deadlines):
-        # The counts bound each day's total; with release dates an item may still land late:
-        # swap it back in, or keep the fair warm start.
-        fixed = repair_fairness(problem, assignments, deadlines)
-        if fixed is None or problem.objective(fixed) > problem.objective(warm):
-            fixed, status = warm, "HEURISTIC"
-        assignments = fixed
+        if result is None:
+            continue
+        bound = result.best_bound if bound is None else max(bound, result.best_bound)
+        found: dict[int, Assignment] | None = _aggregate.assignments_of(
+            spec, problem, result.values
+        )
+        if deadlines is not None and found is not None and not meets(problem, found, deadlines):
+            # The counts bound each day's total; with release dates an item may still land
+            # late: swap it back in, or keep the plan so far.
+            found = repair_fairness(problem, found, deadlines)
+        if found is not None:
+            found = _improve.improve(problem, found, deadlines)
+            if problem.objective(found) <= problem.objective(best):
+                best, status = found, result.status
+        if result.status == "OPTIMAL":
+            break
+    assignments = best
+    if bound is None:
+        return problem.plan(
+            assignments, best_bound=None, solve_seconds=elapsed(), status=status, method="cp-sat"
+        )
     if status == "OPTIMAL" and problem.objective(assignments) > constant + bound:
         status = "WITHIN_GAP"  # CP-SAT says OPTIMAL once the gap limit is reached
     return problem.plan(
