@@ -2,14 +2,16 @@
 
 Two moves, repeated until none applies (or ``rounds``):
 - an item moves to an earlier day where a (room, radiologist) pair still has its minutes;
-- a more urgent item swaps days with a less urgent one of the same modality planned earlier,
-  when both still fit (rooms and radiologists chosen again) and the less urgent one's
-  deadline allows the later day.
+- a more urgent item takes the day of a less urgent one of the same modality planned earlier,
+  which moves to the first later day where it fits (rooms and radiologists chosen again)
+  within its deadline, when the exchange lowers the cost.
 Every move lowers the weighted waiting; none breaks a capacity, an earliest date or a
 fairness deadline (an item only moves later within its deadline). Unplanned items stay so.
 """
 
 from __future__ import annotations
+
+import time
 
 from geste.planning.backlog import Assignment, BacklogItem, Kind, Problem
 
@@ -22,7 +24,9 @@ def improve(
     deadlines: dict[int, int] | None,
     *,
     rounds: int = 10,
+    until: float | None = None,
 ) -> dict[int, Assignment]:
+    """A plan at most as costly as ``plan``; stops at ``until`` (``time.perf_counter``)."""
     state = _State(problem, plan, deadlines or {})
     urgent_first = sorted(
         (it for it in problem.items if it.id in state.cur),
@@ -40,6 +44,8 @@ def improve(
             for it in members:
                 on_day.setdefault(state.cur[it.id][0], []).append(it)
             for b in members:
+                if until is not None and time.perf_counter() > until:
+                    return state.assignments()
                 changed |= state.swap_earlier(b, on_day)
         if not changed:
             break
@@ -53,6 +59,7 @@ class _State:
         self.problem = problem
         self.due = deadlines
         self.n_days = len(problem.days)
+        self.ordinal = [d.toordinal() for d in problem.days]
         self.room_left = dict(problem.room_cap)
         self.rad_left = dict(problem.rad_cap)
         self.cur: dict[int, tuple[int, int, int]] = {}  # item id -> (day index, room, rad)
@@ -61,6 +68,10 @@ class _State:
             di = problem.day_index[a.day]
             self.take(di, a.room_id, a.radiologist_id, minutes[i])
             self.cur[i] = (di, a.room_id, a.radiologist_id)
+
+    def assignments(self) -> dict[int, Assignment]:
+        days = self.problem.days
+        return {i: Assignment(days[di], room, rad) for i, (di, room, rad) in self.cur.items()}
 
     def fit(self, kind: Kind, di: int) -> tuple[int, int] | None:
         for room, rad in self.problem.pairs(kind, di):
@@ -88,32 +99,38 @@ class _State:
         return False
 
     def swap_earlier(self, b: BacklogItem, on_day: dict[int, list[BacklogItem]]) -> bool:
-        """Swap ``b`` with the first less urgent item planned on an earlier day that lets it."""
+        """``b`` takes the place of a less urgent item planned on an earlier day, which moves
+        to the first later day where it fits, within its deadline, when that lowers the cost
+        (often ``b``'s old day: a swap)."""
         db, rb, kb = self.cur[b.id]
         kind_b = self.problem.kind(b)
+        ordinal = self.ordinal
         for da in range(self.problem.earliest_index(b), db):
+            gain = b.priority_weight * (ordinal[db] - ordinal[da])
             for a in on_day.get(da, ()):
-                if a.priority_weight >= b.priority_weight or self.due.get(a.id, self.n_days) < db:
+                if a.priority_weight >= b.priority_weight:
                     continue
+                last = min(self.due.get(a.id, self.n_days), self.n_days - 1)
                 _, ra, ka = self.cur[a.id]
                 kind_a = self.problem.kind(a)
                 self.take(da, ra, ka, -kind_a.duration)
                 self.take(db, rb, kb, -kind_b.duration)
                 pb = self.fit(kind_b, da)
-                pa = None
                 if pb is not None:
                     self.take(da, *pb, kind_b.duration)
-                    pa = self.fit(kind_a, db)
-                    if pa is None:
-                        self.take(da, *pb, -kind_b.duration)
-                if pb is not None and pa is not None:
-                    self.take(db, *pa, kind_a.duration)
-                    self.cur[b.id], self.cur[a.id] = (da, *pb), (db, *pa)
-                    on_day[da].remove(a)
-                    on_day[da].append(b)
-                    on_day[db].remove(b)
-                    on_day[db].append(a)
-                    return True
+                    for dc in range(da + 1, last + 1):
+                        if a.priority_weight * (ordinal[dc] - ordinal[da]) >= gain:
+                            break
+                        pa = self.fit(kind_a, dc)
+                        if pa is not None:
+                            self.take(dc, *pa, kind_a.duration)
+                            self.cur[b.id], self.cur[a.id] = (da, *pb), (dc, *pa)
+                            on_day[da].remove(a)
+                            on_day[da].append(b)
+                            on_day[db].remove(b)
+                            on_day.setdefault(dc, []).append(a)
+                            return True
+                    self.take(da, *pb, -kind_b.duration)
                 self.take(da, ra, ka, kind_a.duration)
                 self.take(db, rb, kb, kind_b.duration)
         return False
