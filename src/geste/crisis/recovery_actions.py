@@ -25,7 +25,7 @@ from geste.crisis.errors import CrisisError
 from geste.crisis.models import CrisisJob, PlanStatus, RecoveryItem, RecoveryPlan
 from geste.crisis.progress import batches, beat, tell
 from geste.crisis.recovery import capacity_for, plan_refresh
-from geste.pathway.booking import appointment_book_in
+from geste.pathway.booking import appointment_book_in, calendars_for_batch
 from geste.pathway.models import ProcedureRequest, RequestState
 from geste.scheduling.errors import BookingError
 
@@ -114,16 +114,19 @@ def plan_accept(*, plan: RecoveryPlan, actor: Any, job_id: int | None = None) ->
     # One transaction per item (an item that cannot be booked is rolled back alone); the
     # messages and the progress per batch (progress.batches: cut by time, so that the pages'
     # own writes are not held up).
-    for chunk in batches(items, pause=False):  # a slot search between two items
-        for item in chunk:
-            try:
-                _book(item, actor, told)
-                booked += 1
-            except CrisisError as exc:
-                failed.append((item.pk, f"{item.request.patient} : {exc}"))
-        n += len(chunk)
-        tell(told)
-        beat(job_id, n)
+    # The capacity check reads the calendars once for the acceptance (each item's slot search
+    # reads them fresh, in its own transaction: the time it books was free in them).
+    with calendars_for_batch():
+        for chunk in batches(items, pause=False):  # a slot search between two items
+            for item in chunk:
+                try:
+                    _book(item, actor, told)
+                    booked += 1
+                except CrisisError as exc:
+                    failed.append((item.pk, f"{item.request.patient} : {exc}"))
+            n += len(chunk)
+            tell(told)
+            beat(job_id, n)
     log_action(
         actor=actor,
         action="crisis.plan_accepted",

@@ -197,6 +197,11 @@ def _blood_at(pre: Prerequisites, start: datetime) -> datetime | None:
     return pre.blood_test_from
 
 
+# The recovery plan's acceptance: each booking's capacity check reads the calendars once per
+# batch (appointment_book_in's slot search reads them fresh for every booking).
+calendars_for_batch = calendar.calendars_for_batch
+
+
 def appointment_book_in(
     *,
     request: Any,

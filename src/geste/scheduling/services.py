@@ -13,6 +13,9 @@ reported as `SlotTaken` too.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +43,36 @@ from geste.scheduling.models import (
 OVERRIDE_ROLES = frozenset({Role.RADIOLOGIST, Role.ADMINISTRATOR})
 
 
+# A batch's calendars (opening hours, closures, holidays, rosters, skills), read once per
+# batch: see calendars_for_batch.
+_batch_calendars: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar(
+    "batch_calendars", default=None
+)
+
+
+@contextmanager
+def calendars_for_batch() -> Iterator[None]:
+    """Inside the block, the capacity check reads each room's and radiologist's calendar for
+    given dates once and keeps it for the block's other bookings. Only for a batch whose every
+    booking takes a time its own slot search has just found free in the calendars read fresh,
+    in the same transaction (the recovery plan's acceptance): the check is then its second
+    reading, and a calendar changed during the batch is still seen by the search."""
+    token = _batch_calendars.set({})
+    try:
+        yield
+    finally:
+        _batch_calendars.reset(token)
+
+
+def _read(key: tuple[Any, ...], read: Callable[[], Any]) -> Any:
+    memo = _batch_calendars.get()
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
+
+
 def _overlapping(start: datetime, end: datetime) -> Any:
     return Appointment.objects.filter(status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start)
 
@@ -57,16 +90,23 @@ def _check_capacity(
             raise BookingError(_("Cet acte n'est pas réalisé au centre."))
         if room.modality not in {procedure.modality, procedure.alt_modality} - {""}:
             raise BookingError(_("Cette salle n'a pas l'équipement nécessaire pour cet acte."))
-        if procedure.code not in capacity.skills([radiologist.pk]).get(radiologist.pk, frozenset()):
+        rad_skills = _read(
+            ("skills", radiologist.pk), lambda: capacity.skills([radiologist.pk])
+        ).get(radiologist.pk, frozenset())
+        if procedure.code not in rad_skills:
             raise BookingError(_("Ce radiologue ne pratique pas cet acte."))
     # The room's local dates (its site's zone) lie within a day of the default zone's.
     first = start.astimezone(PARIS).date() - timedelta(days=1)
     last = end.astimezone(PARIS).date() + timedelta(days=1)
-    if not capacity.contains(capacity.room_windows([room.pk], first, last)[room.pk], start, end):
+    windows = _read(
+        ("room", room.pk, first, last), lambda: capacity.room_windows([room.pk], first, last)
+    )[room.pk]
+    if not capacity.contains(windows, start, end):
         raise BookingError(_("La salle est fermée à cette heure-là."))
-    present = capacity.presence([radiologist.pk], first, last, asked_room=room.pk).get(
-        radiologist.pk, []
-    )
+    present = _read(
+        ("presence", radiologist.pk, room.pk, first, last),
+        lambda: capacity.presence([radiologist.pk], first, last, asked_room=room.pk),
+    ).get(radiologist.pk, [])
     windows = [iv for iv, only in present if only is None or only == room.pk]
     if not capacity.contains(windows, start, end):
         raise BookingError(_("Le radiologue n'est pas présent à cette heure-là."))
