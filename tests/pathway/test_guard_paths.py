@@ -250,7 +250,7 @@ def test_recovery_plan_acceptance_is_refused(setting, alice, radiologist, monkey
     # A list that does not know the hold (computed before the questionnaire changed): the
     # booking itself must still refuse the time.
     stale = SlotOption(UNSAFE, UNSAFE + timedelta(minutes=30), setting.room1, setting.radio)
-    monkeypatch.setattr(booking, "_free_after", lambda pre, **kw: [stale])
+    monkeypatch.setattr(recovery_actions, "earliest_slots", lambda **kw: [stale])
     result = recovery_actions.plan_accept(plan=item.plan, actor=radiologist)
     assert result.booked == 0
     assert [i for i, _why in result.failed] == [item.pk]

@@ -1,9 +1,9 @@
 """Accept or adjust a proposed recovery plan.
 
-Accepting books each planned item through `pathway.booking.appointment_book_in` (the guarded
-booking path: locks, capacity, prerequisites, asked once) at the first free time of its day,
-the request coming back from `deferred` first, both in one transaction per item: an item that
-cannot be booked stays deferred and is reported, the others go on.
+Accepting books each planned item through `scheduling.services.appointment_book` (the one booking
+path: locks, capacity, prerequisites) at the first free time of its day, the request coming back
+from `deferred` first, both in one transaction per item: an item that cannot be booked stays
+deferred and is reported, the others go on.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from geste.crisis.errors import CrisisError
 from geste.crisis.models import CrisisJob, PlanStatus, RecoveryItem, RecoveryPlan
 from geste.crisis.progress import batches, beat, tell
 from geste.crisis.recovery import capacity_for, plan_refresh
-from geste.pathway.booking import appointment_book_in, calendars_for_batch
+from geste.pathway.booking import appointment_book, calendars_for_batch, earliest_slots
 from geste.pathway.models import ProcedureRequest, RequestState
 from geste.scheduling.errors import BookingError
 
@@ -36,13 +36,30 @@ class AcceptResult:
     failed: list[tuple[int, str]]  # (item id, "patient : reason")
 
 
-def _day(item: RecoveryItem) -> tuple[datetime, datetime]:
-    """The plan's day as instants: the room's local day (its site's zone; the default's
-    without a room), from now on."""
+def _slot(item: RecoveryItem) -> tuple[datetime, Room, User] | None:
     assert item.day is not None
+    # The plan's day is the room's local day (its site's zone; the default's without a room).
     zone = site_zone(item.room.site.time_zone) if item.room is not None else PARIS
     day_start = datetime.combine(item.day, time.min, tzinfo=zone)
-    return max(day_start, timezone.now()), day_start + timedelta(days=1)
+    not_before = max(day_start, timezone.now())
+    not_after = day_start + timedelta(days=1)
+    req = item.request
+    for rooms in ([item.room], None):
+        # The guarded list: only times the clinical guard will accept at booking.
+        options = earliest_slots(
+            procedure=req.procedure,
+            kind=item.kind,
+            not_before=not_before,
+            not_after=not_after,
+            patient=req.patient,
+            limit=None,
+            rooms=rooms,  # type: ignore[arg-type]
+            request=req,
+        )
+        mine = [o for o in options if o.radiologist.pk == item.radiologist_id] or options
+        if mine:
+            return mine[0].start, mine[0].room, mine[0].radiologist
+    return None
 
 
 def _book(item: RecoveryItem, actor: Any, told: set[int]) -> None:
@@ -54,32 +71,28 @@ def _book(item: RecoveryItem, actor: Any, told: set[int]) -> None:
     )
     if req.state not in (RequestState.DEFERRED, RequestState.IN_DISCUSSION):
         raise CrisisError(_("La demande n'est plus reportée."))
-    not_before, not_after = _day(item)
+    found = _slot(item)
+    if found is None:
+        raise CrisisError(_("Plus de créneau libre ce jour-là."))
+    start, room, radiologist = found
     # One transaction; its audit events written at its end (the chain's lock held briefly).
     with written_at_end():
         # The transition leaves `req` as the locked row (state, resume state).
         resume(req, actor=actor, details={"plan": item.plan_id, "item": item.pk})
-        appointment = None
         try:
-            # The first free and safe time of the planned day: its room first, then any room;
-            # the clinical guard asked once, for this booking.
-            for rooms in ([item.room], None):
-                appointment = appointment_book_in(
-                    request=req,
-                    kind=item.kind,
-                    rooms=rooms,  # type: ignore[arg-type]
-                    radiologist_id=item.radiologist_id,
-                    not_before=not_before,
-                    not_after=not_after,
-                    actor=actor,
-                    tell_patient=False,  # one crisis message per patient per batch (below)
-                )
-                if appointment is not None:
-                    break
+            appointment = appointment_book(
+                patient=req.patient,
+                kind=item.kind,
+                procedure=req.procedure,
+                start=start,
+                room=room,
+                radiologist=radiologist,
+                actor=actor,
+                request=req,
+                tell_patient=False,  # one crisis message per patient per batch (below)
+            )
         except BookingError as exc:
             raise CrisisError(str(exc)) from None
-        if appointment is None:  # the resumed state is rolled back with the transaction
-            raise CrisisError(_("Plus de créneau libre ce jour-là."))
         item.appointment = appointment
         item.save(update_fields=["appointment"])
         told.add(req.patient_id)
@@ -115,7 +128,7 @@ def plan_accept(*, plan: RecoveryPlan, actor: Any, job_id: int | None = None) ->
     # messages and the progress per batch (progress.batches: cut by time, so that the pages'
     # own writes are not held up).
     # The capacity check reads the calendars once for the acceptance (each item's slot search
-    # reads them fresh, in its own transaction: the time it books was free in them).
+    # reads them fresh: the time it books was free in them).
     with calendars_for_batch():
         for chunk in batches(items, pause=False):  # a slot search between two items
             for item in chunk:

@@ -87,26 +87,20 @@ def procedure_guard(
     if pre.blocked:
         raise BookingError(pre.blocked)
     crisis_guard(request=pre.request, actor=actor)
-    _guard_start(pre, start, pre.not_before)
-    return pre
-
-
-def _guard_start(pre: Prerequisites, start: datetime, not_before: datetime | None) -> None:
-    """The guard's checks of one start: not inside a drug's hold, not before `not_before`
-    (the blood test's first day at the room's site, the hold's end, now)."""
     if pre.hold_until is not None and start < pre.hold_until:
         raise BookingError(
             _(
                 "Trop tôt après la dernière prise d'un traitement anticoagulant ou "
                 "antiplaquettaire : pas de geste avant le %(when)s."
             )
-            % {"when": _when(max(not_before or pre.hold_until, pre.hold_until))}
+            % {"when": _when(pre.not_before)}
         )
-    if not_before is not None and start < not_before:
+    if start < pre.not_before:
         raise BookingError(
             _("Trop tôt pour faire la prise de sang avant le geste : pas avant le %(when)s.")
-            % {"when": _when(not_before)}
+            % {"when": _when(pre.not_before)}
         )
+    return pre
 
 
 def earliest_slots(
@@ -139,31 +133,6 @@ def earliest_slots(
     if kind == AppointmentKind.PROCEDURE and crisis_refusal(pre.request, actor):
         return []
     horizon = not_after or timezone.now() + timedelta(days=horizon_days)
-    return _free_after(
-        pre,
-        procedure=procedure,
-        patient=patient,
-        kind=kind,
-        horizon=horizon,
-        limit=limit,
-        rooms=rooms,
-        request=request,
-    )
-
-
-def _free_after(
-    pre: Prerequisites,
-    *,
-    procedure: Procedure,
-    patient: Any,
-    kind: str,
-    horizon: datetime,
-    limit: int | None,
-    rooms: list[Room] | None,
-    request: Any,
-) -> list[SlotOption]:
-    """The free times from `pre.not_before` to `horizon`, each room's held to its own zone's
-    blood test (see earliest_slots)."""
     if pre.not_before >= horizon:
         return []
     found = search_slots(
@@ -188,82 +157,9 @@ def _zone_key(moment: datetime) -> str:
     return str(getattr(moment.tzinfo, "key", ""))
 
 
-def _blood_at(pre: Prerequisites, start: datetime) -> datetime | None:
-    """The first start the blood test allows at a time `start` in its room's zone (the latest
-    zone's if that zone is not listed), if a blood test is needed."""
-    by_zone = pre.blood_test_by_zone
-    if by_zone:
-        return by_zone.get(_zone_key(start), max(by_zone.values()))
-    return pre.blood_test_from
-
-
 # The recovery plan's acceptance: each booking's capacity check reads the calendars once per
-# batch (appointment_book_in's slot search reads them fresh for every booking).
+# batch (its slot search, earliest_slots, reads them fresh for every booking).
 calendars_for_batch = calendar.calendars_for_batch
-
-
-def appointment_book_in(
-    *,
-    request: Any,
-    kind: str,
-    rooms: list[Room] | None,
-    radiologist_id: int | None,
-    not_before: datetime,
-    not_after: datetime,
-    actor: Actor,
-    tell_patient: bool = True,
-) -> Appointment | None:
-    """Book the request's first free and safe time in [not_before, not_after) in `rooms` (all
-    rooms if None), with the radiologist `radiologist_id` when one of the times is hers;
-    None if no time is free. For a caller that chose a day, not a time (the recovery plan).
-
-    The clinical guard is asked ONCE for the booking, inside the caller's transaction: its
-    prerequisites (validated indication, drug hold, blood test, crisis gate) set where the
-    search starts, and the time found passes the guard's checks before it is booked (the
-    same checks as procedure_guard: appointment_book asks them again after its own search)."""
-    patient, procedure = request.patient, request.procedure
-    pre = prerequisites(
-        patient=patient,
-        procedure=procedure,
-        kind=kind,
-        request=request,
-        not_before=not_before,
-        zones=site_zones,
-    )
-    if kind == AppointmentKind.PROCEDURE:
-        if pre.blocked:
-            raise BookingError(pre.blocked)
-        crisis_guard(request=pre.request, actor=actor)
-        request = pre.request
-    options = _free_after(
-        pre,
-        procedure=procedure,
-        patient=patient,
-        kind=kind,
-        horizon=not_after,
-        limit=None,
-        rooms=rooms,
-        request=request,
-    )
-    mine = [o for o in options if o.radiologist.pk == radiologist_id] or options
-    if not mine:
-        return None
-    start, room, radiologist = mine[0].start, mine[0].room, mine[0].radiologist
-    if kind == AppointmentKind.PROCEDURE:
-        # The blood test's first day at this room's site (its zone) and the hold's end.
-        floors = [d for d in (_blood_at(pre, start), pre.hold_until) if d is not None]
-        _guard_start(pre, start, max(floors, default=None))
-    return _book_guarded(
-        patient=patient,
-        kind=kind,
-        procedure=procedure,
-        start=start,
-        room=room,
-        radiologist=radiologist,
-        actor=actor,
-        request=request,
-        tell_patient=tell_patient,
-    )
 
 
 def appointment_book(
@@ -296,36 +192,6 @@ def appointment_book(
             actor=actor,
             room=room,
         ).request
-    return _book_guarded(
-        patient=patient,
-        kind=kind,
-        procedure=procedure,
-        start=start,
-        room=room,
-        radiologist=radiologist,
-        actor=actor,
-        request=request,
-        video=video,
-        override_reason=override_reason,
-        tell_patient=tell_patient,
-    )
-
-
-def _book_guarded(
-    *,
-    patient: Any,
-    kind: str,
-    procedure: Procedure,
-    start: datetime,
-    room: Room,
-    radiologist: User,
-    actor: Actor,
-    request: Any,
-    video: bool = False,
-    override_reason: str = "",
-    tell_patient: bool = True,
-) -> Appointment:
-    """appointment_book once the guard has passed (its only callers ask it just before)."""
     end = start + session_length(kind=kind, procedure=procedure, request=request)
     # The patient's instructions before the booking, to tell her if it changes them. Only the
     # booked request's can change (its appointment is its own), and a request given its first

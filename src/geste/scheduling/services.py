@@ -54,9 +54,9 @@ _batch_calendars: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar(
 def calendars_for_batch() -> Iterator[None]:
     """Inside the block, the capacity check reads each room's and radiologist's calendar for
     given dates once and keeps it for the block's other bookings. Only for a batch whose every
-    booking takes a time its own slot search has just found free in the calendars read fresh,
-    in the same transaction (the recovery plan's acceptance): the check is then its second
-    reading, and a calendar changed during the batch is still seen by the search."""
+    booking takes a time its own slot search has just found free in the calendars read fresh
+    (the recovery plan's acceptance): the check is then a second reading, and a calendar
+    changed during the batch is still seen by the next searches."""
     token = _batch_calendars.set({})
     try:
         yield
