@@ -61,3 +61,39 @@ def test_other_modality_and_capacity_are_kept():
     assert out[1] == plan[1]  # alone in its room
     # The urgent 30 minutes swap with the 60-minute item: the room's hour still holds.
     assert out[2].day == MON and out[3].day == later
+
+
+def test_an_urgent_long_item_takes_the_place_of_two_shorter_ones():
+    # Monday holds two 30-minute items, Tuesday is full; the urgent hour on Wednesday takes
+    # Monday, and the two half hours go to Wednesday.
+    items = [item(1, minutes=30), item(2, minutes=30), item(3, weight=5), item(4, weight=5)]
+    rooms, rads = room_days(MON, TUE, WED), rad_days(MON, TUE, WED)
+    problem = Problem(items, rooms, rads)
+    plan = {
+        1: Assignment(MON, 1, 10),
+        2: Assignment(MON, 1, 10),
+        3: Assignment(WED, 1, 10),
+        4: Assignment(TUE, 1, 10),
+    }
+    out = improve(problem, plan, None, exchanges=True)
+    assert out == {
+        1: Assignment(WED, 1, 10),
+        2: Assignment(WED, 1, 10),
+        3: Assignment(MON, 1, 10),
+        4: Assignment(TUE, 1, 10),
+    }
+    assert check_plan(out, items, rooms, rads) == []
+    assert improve(problem, plan, None) == plan  # the exchange only when asked
+
+
+def test_no_two_for_one_past_a_deadline():
+    items = [item(1, minutes=30), item(2, minutes=30), item(3, weight=5), item(4, weight=5)]
+    rooms, rads = room_days(MON, TUE, WED), rad_days(MON, TUE, WED)
+    problem = Problem(items, rooms, rads)
+    plan = {
+        1: Assignment(MON, 1, 10),
+        2: Assignment(MON, 1, 10),
+        3: Assignment(WED, 1, 10),
+        4: Assignment(TUE, 1, 10),
+    }
+    assert improve(problem, plan, {1: 0}, exchanges=True) == plan  # item 1 must stay on Monday

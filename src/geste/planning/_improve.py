@@ -1,10 +1,12 @@
 """Local search on an item-level plan, after CP-SAT: cheap moves the aggregated search misses.
 
-Two moves, repeated until none applies (or ``rounds``):
+Moves, repeated until none applies (or ``rounds``):
 - an item moves to an earlier day where a (room, radiologist) pair still has its minutes;
 - a more urgent item takes the day of a less urgent one of the same modality planned earlier,
   which moves to the first later day where it fits (rooms and radiologists chosen again)
-  within its deadline, when the exchange lowers the cost.
+  within its deadline, when the exchange lowers the cost;
+- with ``exchanges``: an item takes the place of two shorter, less urgent ones planned on an
+  earlier day, which move to the first later days where they fit, within their deadlines.
 Every move lowers the weighted waiting; none breaks a capacity, an earliest date or a
 fairness deadline (an item only moves later within its deadline). Unplanned items stay so.
 """
@@ -25,8 +27,10 @@ def improve(
     *,
     rounds: int = 10,
     until: float | None = None,
+    exchanges: bool = False,
 ) -> dict[int, Assignment]:
-    """A plan at most as costly as ``plan``; stops at ``until`` (``time.perf_counter``)."""
+    """A plan at most as costly as ``plan``; stops at ``until`` (``time.perf_counter``).
+    ``exchanges``: also the slower 1-for-2 exchange (best on a plan the simple moves left)."""
     state = _State(problem, plan, deadlines or {})
     urgent_first = sorted(
         (it for it in problem.items if it.id in state.cur),
@@ -46,7 +50,9 @@ def improve(
             for b in members:
                 if until is not None and time.perf_counter() > until:
                     return state.assignments()
-                changed |= state.swap_earlier(b, on_day)
+                changed |= state.swap_earlier(b, on_day) or (
+                    exchanges and state.eject_two(b, on_day)
+                )
         if not changed:
             break
     return {i: Assignment(problem.days[di], room, rad) for i, (di, room, rad) in state.cur.items()}
@@ -64,6 +70,7 @@ class _State:
         self.rad_left = dict(problem.rad_cap)
         self.cur: dict[int, tuple[int, int, int]] = {}  # item id -> (day index, room, rad)
         minutes = {it.id: it.duration_min for it in problem.items}
+        self.kinds = {it.id: problem.kind(it) for it in problem.items}
         for i, a in plan.items():
             di = problem.day_index[a.day]
             self.take(di, a.room_id, a.radiologist_id, minutes[i])
@@ -88,7 +95,7 @@ class _State:
 
     def move_earlier(self, item: BacklogItem) -> bool:
         di, room, rad = self.cur[item.id]
-        kind = self.problem.kind(item)
+        kind = self.kinds[item.id]
         for dj in range(self.problem.earliest_index(item), di):
             pair = self.fit(kind, dj)
             if pair is not None:
@@ -103,7 +110,7 @@ class _State:
         to the first later day where it fits, within its deadline, when that lowers the cost
         (often ``b``'s old day: a swap)."""
         db, rb, kb = self.cur[b.id]
-        kind_b = self.problem.kind(b)
+        kind_b = self.kinds[b.id]
         ordinal = self.ordinal
         for da in range(self.problem.earliest_index(b), db):
             gain = b.priority_weight * (ordinal[db] - ordinal[da])
@@ -112,7 +119,7 @@ class _State:
                     continue
                 last = min(self.due.get(a.id, self.n_days), self.n_days - 1)
                 _, ra, ka = self.cur[a.id]
-                kind_a = self.problem.kind(a)
+                kind_a = self.kinds[a.id]
                 self.take(da, ra, ka, -kind_a.duration)
                 self.take(db, rb, kb, -kind_b.duration)
                 pb = self.fit(kind_b, da)
@@ -134,3 +141,97 @@ class _State:
                 self.take(da, ra, ka, kind_a.duration)
                 self.take(db, rb, kb, kind_b.duration)
         return False
+
+    def eject_two(self, b: BacklogItem, on_day: dict[int, list[BacklogItem]]) -> bool:
+        """``b`` takes the place of two less urgent, shorter items planned on an earlier day
+        (neither alone leaves room for it), which move to the first later days where they fit,
+        within their deadlines, when that lowers the cost."""
+        db, rb, kb = self.cur[b.id]
+        kind_b = self.kinds[b.id]
+        ordinal = self.ordinal
+        for da in range(self.problem.earliest_index(b), db):
+            gain = b.priority_weight * (ordinal[db] - ordinal[da])
+            step = ordinal[min(da + 1, self.n_days - 1)] - ordinal[da]
+            if 2 * step >= gain:
+                continue  # two items moved a day each would cost more
+            pool = sorted(
+                (
+                    a
+                    for a in on_day.get(da, ())
+                    if a.priority_weight < b.priority_weight and a.duration_min < kind_b.duration
+                ),
+                key=lambda a: a.priority_weight,
+            )[:_POOL]
+            for i, a1 in enumerate(pool):
+                r1 = self.cur[a1.id][1]
+                for a2 in pool[i + 1 :]:
+                    # Room for b only if both leave the same room; each moves a day at least.
+                    if (
+                        self.cur[a2.id][1] != r1
+                        or self.room_left[da, r1] + a1.duration_min + a2.duration_min
+                        < kind_b.duration
+                        or (a1.priority_weight + a2.priority_weight) * step >= gain
+                    ):
+                        continue
+                    if self._eject_pair(b, a1, a2, da, db, rb, kb, gain, on_day):
+                        return True
+        return False
+
+    def _eject_pair(
+        self,
+        b: BacklogItem,
+        a1: BacklogItem,
+        a2: BacklogItem,
+        da: int,
+        db: int,
+        rb: int,
+        kb: int,
+        gain: int,
+        on_day: dict[int, list[BacklogItem]],
+    ) -> bool:
+        kind_b = self.kinds[b.id]
+        k1, k2 = self.kinds[a1.id], self.kinds[a2.id]
+        _, r1, q1 = self.cur[a1.id]
+        _, r2, q2 = self.cur[a2.id]
+        self.take(da, r1, q1, -k1.duration)
+        self.take(da, r2, q2, -k2.duration)
+        self.take(db, rb, kb, -kind_b.duration)
+        placed: list[tuple[int, int, int, int]] = []  # (day, room, rad, minutes) taken so far
+        pb = self.fit(kind_b, da)
+        moves: list[tuple[int, int, int]] = []
+        if pb is not None:
+            self.take(da, *pb, kind_b.duration)
+            placed.append((da, *pb, kind_b.duration))
+            spent = 0
+            for a, k in ((a1, k1), (a2, k2)):
+                last = min(self.due.get(a.id, self.n_days), self.n_days - 1)
+                for dc in range(da + 1, last + 1):
+                    cost = a.priority_weight * (self.ordinal[dc] - self.ordinal[da])
+                    if spent + cost >= gain:
+                        break
+                    pa = self.fit(k, dc)
+                    if pa is not None:
+                        self.take(dc, *pa, k.duration)
+                        placed.append((dc, *pa, k.duration))
+                        moves.append((dc, *pa))
+                        spent += cost
+                        break
+            if len(moves) == 2:
+                self.cur[b.id] = (da, *pb)
+                self.cur[a1.id], self.cur[a2.id] = moves
+                on_day[da].remove(a1)
+                on_day[da].remove(a2)
+                on_day[da].append(b)
+                on_day[db].remove(b)
+                on_day.setdefault(moves[0][0], []).append(a1)
+                on_day.setdefault(moves[1][0], []).append(a2)
+                return True
+        for day, room, rad, minutes in placed:
+            self.take(day, room, rad, -minutes)
+        self.take(da, r1, q1, k1.duration)
+        self.take(da, r2, q2, k2.duration)
+        self.take(db, rb, kb, kind_b.duration)
+        return False
+
+
+_POOL = 8  # the least urgent candidates tried, pairwise, for a 1-for-2 exchange
