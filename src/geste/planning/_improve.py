@@ -14,6 +14,7 @@ fairness deadline (an item only moves later within its deadline). Unplanned item
 from __future__ import annotations
 
 import time
+from bisect import insort
 
 from geste.planning.backlog import Assignment, BacklogItem, Kind, Problem
 
@@ -47,15 +48,37 @@ def improve(
             on_day: dict[int, list[BacklogItem]] = {}
             for it in members:
                 on_day.setdefault(state.cur[it.id][0], []).append(it)
+            # The same lists, each kept sorted by weight (stable): the 1-for-2 exchange's
+            # least urgent candidates are a prefix, never sorted again.
+            ranked = {d: sorted(its, key=_weight) for d, its in on_day.items()}
             for b in members:
                 if until is not None and time.perf_counter() > until:
                     return state.assignments()
-                changed |= state.swap_earlier(b, on_day) or (
-                    exchanges and state.eject_two(b, on_day)
+                changed |= state.swap_earlier(b, on_day, ranked) or (
+                    exchanges and state.eject_two(b, on_day, ranked)
                 )
         if not changed:
             break
     return {i: Assignment(problem.days[di], room, rad) for i, (di, room, rad) in state.cur.items()}
+
+
+def _weight(item: BacklogItem) -> int:
+    return item.priority_weight
+
+
+def _relocate(
+    lists: dict[int, list[BacklogItem]],
+    ranked: dict[int, list[BacklogItem]],
+    item: BacklogItem,
+    old: int,
+    new: int,
+) -> None:
+    """``item`` leaves day ``old`` for ``new`` in both per-day lists (``ranked`` stays sorted,
+    an item landing after those of its weight, as an append would)."""
+    lists[old].remove(item)
+    lists.setdefault(new, []).append(item)
+    ranked[old].remove(item)
+    insort(ranked.setdefault(new, []), item, key=_weight)
 
 
 class _State:
@@ -89,6 +112,20 @@ class _State:
                 return room, rad
         return None
 
+    def fit_freed(
+        self, kind: Kind, di: int, room: int, rad: int, minutes: int
+    ) -> tuple[int, int] | None:
+        """``fit(kind, di)`` as if ``minutes`` of ``room`` and ``rad`` were freed on ``di``."""
+        need = kind.duration
+        room_left, rad_left = self.room_left, self.rad_left
+        for r, q in self.problem.pairs(kind, di):
+            if (
+                room_left[di, r] + (minutes if r == room else 0) >= need
+                and rad_left[di, q] + (minutes if q == rad else 0) >= need
+            ):
+                return r, q
+        return None
+
     def take(self, di: int, room: int, rad: int, minutes: int) -> None:
         self.room_left[di, room] -= minutes
         self.rad_left[di, rad] -= minutes
@@ -105,7 +142,12 @@ class _State:
                 return True
         return False
 
-    def swap_earlier(self, b: BacklogItem, on_day: dict[int, list[BacklogItem]]) -> bool:
+    def swap_earlier(
+        self,
+        b: BacklogItem,
+        on_day: dict[int, list[BacklogItem]],
+        ranked: dict[int, list[BacklogItem]],
+    ) -> bool:
         """``b`` takes the place of a less urgent item planned on an earlier day, which moves
         to the first later day where it fits, within its deadline, when that lowers the cost
         (often ``b``'s old day: a swap)."""
@@ -114,54 +156,73 @@ class _State:
         ordinal = self.ordinal
         for da in range(self.problem.earliest_index(b), db):
             gain = b.priority_weight * (ordinal[db] - ordinal[da])
+            tried: dict[tuple[int, int, int], tuple[int, int] | None] = {}
+            stuck: set[tuple[Kind, int, int]] = set()
             for a in on_day.get(da, ()):
                 if a.priority_weight >= b.priority_weight:
                     continue
                 last = min(self.due.get(a.id, self.n_days), self.n_days - 1)
                 _, ra, ka = self.cur[a.id]
                 kind_a = self.kinds[a.id]
+                # Whether b fits once a leaves depends only on a's room, radiologist and
+                # minutes: tried once per day, without touching the capacities.
+                key = (ra, ka, kind_a.duration)
+                if key in tried:
+                    pb = tried[key]
+                else:
+                    pb = tried[key] = self.fit_freed(kind_b, da, ra, ka, kind_a.duration)
+                # Where a could go depends on its kind, weight and deadline only (days after
+                # da; b's minutes freed on db): a failed search is not tried again on da.
+                again = (kind_a, a.priority_weight, last)
+                if pb is None or again in stuck:
+                    continue
                 self.take(da, ra, ka, -kind_a.duration)
                 self.take(db, rb, kb, -kind_b.duration)
-                pb = self.fit(kind_b, da)
-                if pb is not None:
-                    self.take(da, *pb, kind_b.duration)
-                    for dc in range(da + 1, last + 1):
-                        if a.priority_weight * (ordinal[dc] - ordinal[da]) >= gain:
-                            break
-                        pa = self.fit(kind_a, dc)
-                        if pa is not None:
-                            self.take(dc, *pa, kind_a.duration)
-                            self.cur[b.id], self.cur[a.id] = (da, *pb), (dc, *pa)
-                            on_day[da].remove(a)
-                            on_day[da].append(b)
-                            on_day[db].remove(b)
-                            on_day.setdefault(dc, []).append(a)
-                            return True
-                    self.take(da, *pb, -kind_b.duration)
+                self.take(da, *pb, kind_b.duration)
+                for dc in range(da + 1, last + 1):
+                    if a.priority_weight * (ordinal[dc] - ordinal[da]) >= gain:
+                        break
+                    pa = self.fit(kind_a, dc)
+                    if pa is not None:
+                        self.take(dc, *pa, kind_a.duration)
+                        self.cur[b.id], self.cur[a.id] = (da, *pb), (dc, *pa)
+                        _relocate(on_day, ranked, a, da, dc)
+                        _relocate(on_day, ranked, b, db, da)
+                        return True
+                stuck.add(again)
+                self.take(da, *pb, -kind_b.duration)
                 self.take(da, ra, ka, kind_a.duration)
                 self.take(db, rb, kb, kind_b.duration)
         return False
 
-    def eject_two(self, b: BacklogItem, on_day: dict[int, list[BacklogItem]]) -> bool:
+    def eject_two(
+        self,
+        b: BacklogItem,
+        on_day: dict[int, list[BacklogItem]],
+        ranked: dict[int, list[BacklogItem]],
+    ) -> bool:
         """``b`` takes the place of two less urgent, shorter items planned on an earlier day
         (neither alone leaves room for it), which move to the first later days where they fit,
         within their deadlines, when that lowers the cost."""
         db, rb, kb = self.cur[b.id]
         kind_b = self.kinds[b.id]
+        weight_b, duration_b = b.priority_weight, kind_b.duration
         ordinal = self.ordinal
         for da in range(self.problem.earliest_index(b), db):
-            gain = b.priority_weight * (ordinal[db] - ordinal[da])
+            gain = weight_b * (ordinal[db] - ordinal[da])
             step = ordinal[min(da + 1, self.n_days - 1)] - ordinal[da]
             if 2 * step >= gain:
                 continue  # two items moved a day each would cost more
-            pool = sorted(
-                (
-                    a
-                    for a in on_day.get(da, ())
-                    if a.priority_weight < b.priority_weight and a.duration_min < kind_b.duration
-                ),
-                key=lambda a: a.priority_weight,
-            )[:_POOL]
+            pool: list[BacklogItem] = []
+            for a in ranked.get(da, ()):
+                if a.priority_weight >= weight_b:
+                    break
+                if a.duration_min < duration_b:
+                    pool.append(a)
+                    if len(pool) == _POOL:
+                        break
+            if len(pool) < 2:
+                continue
             for i, a1 in enumerate(pool):
                 r1 = self.cur[a1.id][1]
                 for a2 in pool[i + 1 :]:
@@ -173,7 +234,7 @@ class _State:
                         or (a1.priority_weight + a2.priority_weight) * step >= gain
                     ):
                         continue
-                    if self._eject_pair(b, a1, a2, da, db, rb, kb, gain, on_day):
+                    if self._eject_pair(b, a1, a2, da, db, rb, kb, gain, on_day, ranked):
                         return True
         return False
 
@@ -188,6 +249,7 @@ class _State:
         kb: int,
         gain: int,
         on_day: dict[int, list[BacklogItem]],
+        ranked: dict[int, list[BacklogItem]],
     ) -> bool:
         kind_b = self.kinds[b.id]
         k1, k2 = self.kinds[a1.id], self.kinds[a2.id]
@@ -219,12 +281,9 @@ class _State:
             if len(moves) == 2:
                 self.cur[b.id] = (da, *pb)
                 self.cur[a1.id], self.cur[a2.id] = moves
-                on_day[da].remove(a1)
-                on_day[da].remove(a2)
-                on_day[da].append(b)
-                on_day[db].remove(b)
-                on_day.setdefault(moves[0][0], []).append(a1)
-                on_day.setdefault(moves[1][0], []).append(a2)
+                _relocate(on_day, ranked, a1, da, moves[0][0])
+                _relocate(on_day, ranked, a2, da, moves[1][0])
+                _relocate(on_day, ranked, b, db, da)
                 return True
         for day, room, rad, minutes in placed:
             self.take(day, room, rad, -minutes)
@@ -234,4 +293,4 @@ class _State:
         return False
 
 
-_POOL = 8  # the least urgent candidates tried, pairwise, for a 1-for-2 exchange
+_POOL = 16  # the least urgent candidates tried, pairwise, for a 1-for-2 exchange

@@ -165,7 +165,7 @@ def solve_recovery(
     if status != "OPTIMAL":
         # What time is left: the local search with the slower 1-for-2 exchange as well.
         best = _improve.improve(
-            problem, best, deadlines, until=started + time_limit_s, exchanges=True
+            problem, best, deadlines, rounds=100, until=started + time_limit_s, exchanges=True
         )
     assignments = best
     if bound is None:
