@@ -97,3 +97,16 @@ def test_no_two_for_one_past_a_deadline():
         4: Assignment(TUE, 1, 10),
     }
     assert improve(problem, plan, {1: 0}, exchanges=True) == plan  # item 1 must stay on Monday
+
+
+def test_a_swap_tries_the_next_item_when_the_first_cannot_move():
+    # Monday holds two hours alike but for their deadlines: item 1 must stay, item 2 may go
+    # as late as Wednesday, so the urgent hour of Tuesday takes item 2's place.
+    items = [item(1), item(2), item(3, weight=5)]
+    rooms = [*room_days(MON, minutes=120), *room_days(TUE, WED)]
+    rads = rad_days(MON, TUE, WED)
+    problem = Problem(items, rooms, rads)
+    plan = {1: Assignment(MON, 1, 10), 2: Assignment(MON, 1, 10), 3: Assignment(TUE, 1, 10)}
+    out = improve(problem, plan, {1: 0, 2: 2, 3: 2})
+    assert out == {1: Assignment(MON, 1, 10), 2: Assignment(TUE, 1, 10), 3: Assignment(MON, 1, 10)}
+    assert check_plan(out, items, rooms, rads) == []
